@@ -1,0 +1,92 @@
+"""Activation functions: elementwise non-linearities between layers.
+
+Each saves what its derivative needs; sigmoid and tanh save their output because their
+derivatives are cheapest written in terms of it.
+"""
+
+import numpy as np
+
+from tinygrad_cnn.autograd import Function
+
+
+class Relu(Function):
+    """out = max(a, 0).   d/da = 1 for a > 0 and 0 for a <= 0 (0 at the kink, as PyTorch).
+
+    Worked example: a = [-2, 0, 3], g = [1, 1, 1] gives dL/da = [0, 0, 1].
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (a > 0)
+
+
+class LeakyRelu(Function):
+    """out = a for a > 0, negative_slope * a otherwise.
+
+    d/da = 1 for a > 0, negative_slope for a <= 0: negative inputs keep a small gradient, so a
+    unit never dies completely.
+    """
+
+    @staticmethod
+    def forward(ctx, a, negative_slope=0.01):
+        ctx.save_for_backward(a)
+        ctx.negative_slope = negative_slope
+        return np.where(a > 0, a, a * np.asarray(negative_slope, a.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return np.where(a > 0, g, g * np.asarray(ctx.negative_slope, g.dtype))
+
+
+class Sigmoid(Function):
+    """out = s(a) = 1 / (1 + e^-a).
+
+    Derivative: s'(a) = e^-a / (1 + e^-a)^2 = s(a) * (1 - s(a)), at most 0.25 (at a = 0): the
+    root of the vanishing-gradient problem in deep sigmoid networks.
+
+    Stable forward: with z = e^-|a| (never overflows), s(a) = 1 / (1 + z) for a >= 0 and
+    z / (1 + z) for a < 0. So sigmoid(-1000) is 0 without an overflow warning.
+
+    Worked example: a = 0 gives s = 0.5 and s' = 0.25.
+    """
+
+    needs_float = True
+
+    @staticmethod
+    def forward(ctx, a):
+        z = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1 / (1 + z), z / (1 + z))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Tanh(Function):
+    """out = tanh(a) = (e^a - e^-a) / (e^a + e^-a).   d/da tanh(a) = 1 - tanh(a)^2 (at most 1).
+
+    Worked example: a = 0 gives out = 0 and derivative 1.
+    """
+
+    needs_float = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)

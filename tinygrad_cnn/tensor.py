@@ -1,0 +1,456 @@
+"""Tensor: a numpy array, its gradient, and the link to the op that made it.
+
+A Tensor holds
+
+- ``data``: the numpy array of values;
+- ``grad``: a numpy array of the same shape once ``backward`` reached it (leaves only), else None;
+- ``requires_grad``: whether gradients should flow to it;
+- ``_ctx``: the :class:`~tinygrad_cnn.autograd.Function` node that produced it (None for leaves
+  and for tensors that need no gradient, which therefore keep no graph).
+
+Every method below is a one-liner that calls an op's ``Function.apply``; the op's module holds
+its forward, its backward and the derivation. Python numbers and numpy arrays mixed into an
+expression become constant tensors first (``_lift``).
+
+dtypes follow the contract in DESIGN.md: Python floats and float lists become float32, numpy
+arrays keep their float dtype (float64 stays float64), integer data keeps an integer dtype
+(class labels), and ``dtype=`` overrides. Only floating-point tensors can require gradients.
+"""
+
+import numpy as np
+
+from tinygrad_cnn import rng
+
+DEFAULT_DTYPE = np.float32
+
+
+def _to_array(data, dtype):
+    """Copy ``data`` into a fresh numpy array with the dtype rules of the contract."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=dtype)
+    keeps_dtype = isinstance(data, (np.ndarray, np.generic))
+    array = np.array(data)
+    if array.dtype.kind == "f" and not keeps_dtype:
+        return array.astype(DEFAULT_DTYPE)
+    if array.dtype.kind not in "fiub":
+        raise ValueError(
+            f"Tensor: cannot make a tensor from data of dtype {array.dtype} "
+            "(expected numbers: floats, integers or booleans)"
+        )
+    return array
+
+
+def _check_can_require_grad(array):
+    if array.dtype.kind != "f":
+        raise ValueError(
+            f"requires_grad: only floating-point tensors can require gradients, "
+            f"got a {array.dtype} tensor of shape {array.shape} (convert with dtype=np.float32)"
+        )
+
+
+def _shape_from_args(shape):
+    """Accept both ``zeros(2, 3)`` and ``zeros((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "__weakref__")
+
+    # numpy defers to our reflected operators: np.ones(3) + t calls t.__radd__
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtype)
+        if requires_grad:
+            _check_can_require_grad(self.data)
+        self.grad = None
+        self._requires_grad = bool(requires_grad)
+        self._ctx = None
+
+    @staticmethod
+    def _make(data, requires_grad, ctx):
+        """Wrap an op's result without copying or checking (used by Function.apply)."""
+        tensor = Tensor.__new__(Tensor)
+        tensor.data = data
+        tensor.grad = None
+        tensor._requires_grad = requires_grad
+        tensor._ctx = ctx
+        return tensor
+
+    def _lift(self, value):
+        """Turn a Python number or numpy array into a constant Tensor that can meet ``self``.
+
+        A Python number takes this tensor's dtype (as in PyTorch: float32 * 2.5 stays float32),
+        except that a float meeting an integer tensor becomes float32.
+        """
+        if isinstance(value, Tensor):
+            return value
+        if isinstance(value, np.ndarray):
+            return Tensor._make(value, False, None)
+        dtype = self.data.dtype
+        if dtype.kind != "f" and isinstance(value, float):
+            dtype = DEFAULT_DTYPE
+        return Tensor._make(np.array(value, dtype=dtype), False, None)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if value:
+            _check_can_require_grad(self.data)
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def size(self, dim=None):
+        """The shape, or the length of axis ``dim`` (PyTorch's ``size``)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        return self._ctx is None
+
+    @property
+    def T(self):
+        """All axes reversed (the usual transpose for a matrix)."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = ""
+        if self.data.dtype != DEFAULT_DTYPE:
+            extras += f", dtype={self.data.dtype}"
+        if self._requires_grad:
+            extras += ", requires_grad=True"
+        return f"Tensor({body}{extras})"
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def numpy(self):
+        """The underlying numpy array (shared, not copied)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: tensor of shape {self.shape} has {self.data.size} elements, need exactly 1"
+            )
+        return self.data.item()
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut off from the graph (no gradient flows)."""
+        return Tensor._make(self.data, False, None)
+
+    def backward(self, grad=None):
+        """Compute d(self)/d(leaf) for every leaf that requires a gradient; add it to ``.grad``.
+
+        ``grad`` is dL/d(self); it may be omitted only when self has exactly one element
+        (then it is 1). Gradients accumulate: call ``zero_grad`` (or set ``.grad = None``)
+        between steps.
+        """
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no graph "
+                "(was it computed under no_grad(), or from tensors without requires_grad=True?)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be omitted only for a single-element output; this "
+                    f"output has shape {self.shape}, so pass grad of that shape"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, self.data.dtype)
+            if grad.shape != self.shape:
+                raise RuntimeError(
+                    f"backward: grad has shape {grad.shape} but the output has shape {self.shape}"
+                )
+        autograd.backward(self, grad)
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return elementwise.Add.apply(self, self._lift(other))
+
+    def __radd__(self, other):
+        return elementwise.Add.apply(self._lift(other), self)
+
+    def __sub__(self, other):
+        return elementwise.Sub.apply(self, self._lift(other))
+
+    def __rsub__(self, other):
+        return elementwise.Sub.apply(self._lift(other), self)
+
+    def __mul__(self, other):
+        return elementwise.Mul.apply(self, self._lift(other))
+
+    def __rmul__(self, other):
+        return elementwise.Mul.apply(self._lift(other), self)
+
+    def __truediv__(self, other):
+        return elementwise.Div.apply(self, self._lift(other))
+
+    def __rtruediv__(self, other):
+        return elementwise.Div.apply(self._lift(other), self)
+
+    def __pow__(self, exponent):
+        return elementwise.Pow.apply(self, self._lift(exponent))
+
+    def __rpow__(self, base):
+        return elementwise.Pow.apply(self._lift(base), self)
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return matmul.Matmul.apply(self, self._lift(other))
+
+    def __rmatmul__(self, other):
+        return matmul.Matmul.apply(self._lift(other), self)
+
+    # Comparisons give boolean tensors without gradient (masks, accuracy).
+    def __eq__(self, other):
+        return Tensor._make(self.data == self._lift(other).data, False, None)
+
+    def __ne__(self, other):
+        return Tensor._make(self.data != self._lift(other).data, False, None)
+
+    def __lt__(self, other):
+        return Tensor._make(self.data < self._lift(other).data, False, None)
+
+    def __le__(self, other):
+        return Tensor._make(self.data <= self._lift(other).data, False, None)
+
+    def __gt__(self, other):
+        return Tensor._make(self.data > self._lift(other).data, False, None)
+
+    def __ge__(self, other):
+        return Tensor._make(self.data >= self._lift(other).data, False, None)
+
+    __hash__ = object.__hash__  # tensors are hashed by identity, as in PyTorch
+
+    # ----------------------------------------------------------------- elementwise
+    def exp(self):
+        return elementwise.Exp.apply(self)
+
+    def log(self):
+        return elementwise.Log.apply(self)
+
+    def sqrt(self):
+        return elementwise.Sqrt.apply(self)
+
+    def abs(self):
+        return elementwise.Abs.apply(self)
+
+    def maximum(self, other):
+        return elementwise.Maximum.apply(self, self._lift(other))
+
+    def minimum(self, other):
+        return elementwise.Minimum.apply(self, self._lift(other))
+
+    def clip(self, min=None, max=None):
+        return elementwise.Clip.apply(self, min=min, max=max)
+
+    def relu(self):
+        return activation.Relu.apply(self)
+
+    def leaky_relu(self, negative_slope=0.01):
+        return activation.LeakyRelu.apply(self, negative_slope=negative_slope)
+
+    def sigmoid(self):
+        return activation.Sigmoid.apply(self)
+
+    def tanh(self):
+        return activation.Tanh.apply(self)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, axis=None, keepdims=False):
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        """The largest values (numpy style: values only; use ``argmax`` for indices)."""
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, correction=1):
+        """Variance with PyTorch's default ``correction=1`` (unbiased); 0 gives numpy's."""
+        return reduce.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
+
+    def argmax(self, axis=None, keepdims=False):
+        """Indices of the largest values (an integer tensor, no gradient)."""
+        return Tensor._make(np.argmax(self.data, axis=axis, keepdims=keepdims), False, None)
+
+    def argmin(self, axis=None, keepdims=False):
+        return Tensor._make(np.argmin(self.data, axis=axis, keepdims=keepdims), False, None)
+
+    def softmax(self, axis=-1):
+        return softmax.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis=-1):
+        return softmax.LogSoftmax.apply(self, axis=axis)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return softmax.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    # ----------------------------------------------------------------- movement
+    def reshape(self, *shape):
+        return movement.Reshape.apply(self, shape=_shape_from_args(shape))
+
+    def view(self, *shape):
+        return self.reshape(*shape)
+
+    def permute(self, *dims):
+        return movement.Permute.apply(self, dims=_shape_from_args(dims))
+
+    def transpose(self, dim0=-2, dim1=-1):
+        """Swap two axes (PyTorch's meaning; ``permute`` reorders all of them)."""
+        return movement.Permute.apply(self, dims=movement.swapped_axes(self.ndim, dim0, dim1))
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return movement.Reshape.apply(
+            self, shape=movement.flattened_shape(self.shape, start_dim, end_dim)
+        )
+
+    def expand(self, *shape):
+        return movement.Expand.apply(self, shape=_shape_from_args(shape))
+
+    def broadcast_to(self, *shape):
+        return self.expand(*shape)
+
+    def pad(self, pad, value=0.0):
+        """Constant padding, PyTorch's ``F.pad`` order: (left, right) of the last axis, then
+        (top, bottom) of the one before, ... e.g. ``x.pad((1, 1, 2, 2))`` on an image."""
+        return movement.Pad.apply(self, pad=tuple(pad), value=value)
+
+    def __getitem__(self, index):
+        return movement.GetItem.apply(self, index=index)
+
+
+# ----------------------------------------------------------------- functions of several tensors
+def maximum(a, b):
+    a, b = _lift_pair(a, b)
+    return elementwise.Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    a, b = _lift_pair(a, b)
+    return elementwise.Minimum.apply(a, b)
+
+
+def where(condition, x, y):
+    """``x`` where ``condition`` is true, else ``y`` (condition: boolean tensor or array)."""
+    condition = condition if isinstance(condition, Tensor) else Tensor(condition)
+    x, y = _lift_pair(x, y)
+    return elementwise.Where.apply(condition, x, y)
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (``cat`` is the same function)."""
+    return movement.Concatenate.apply(*_as_tensors(tensors, "concatenate"), axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0):
+    """Join tensors of equal shape along a new axis."""
+    return movement.Stack.apply(*_as_tensors(tensors, "stack"), axis=axis)
+
+
+def _lift_pair(a, b):
+    if isinstance(a, Tensor):
+        return a, a._lift(b)
+    if isinstance(b, Tensor):
+        return b._lift(a), b
+    return Tensor(a), Tensor(b)
+
+
+def _as_tensors(tensors, op):
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    return tensors
+
+
+# ----------------------------------------------------------------- factories
+def zeros(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.zeros(_shape_from_args(shape), dtype), requires_grad)
+
+
+def ones(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.ones(_shape_from_args(shape), dtype), requires_grad)
+
+
+def full(shape, fill_value, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.full(_shape_from_args((shape,)), fill_value, dtype), requires_grad)
+
+
+def zeros_like(tensor, dtype=None, requires_grad=False):
+    return Tensor(np.zeros_like(np.asarray(tensor), dtype), requires_grad)
+
+
+def ones_like(tensor, dtype=None, requires_grad=False):
+    return Tensor(np.ones_like(np.asarray(tensor), dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=DEFAULT_DTYPE, requires_grad=False):
+    return Tensor(np.eye(n, m, dtype=dtype), requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """Like ``torch.arange``: integer arguments give int64, any float gives float32."""
+    if dtype is None:
+        given = (start, stop, step)
+        dtype = DEFAULT_DTYPE if any(isinstance(v, float) for v in given) else np.int64
+    if stop is None:
+        start, stop = 0, start
+    return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def randn(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    """Standard normal samples from the seeded generator (see ``manual_seed``)."""
+    data = rng.generator().standard_normal(_shape_from_args(shape), dtype=np.float64)
+    return Tensor(data.astype(dtype), requires_grad)
+
+
+def rand(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
+    """Uniform samples in [0, 1) from the seeded generator (see ``manual_seed``)."""
+    data = rng.generator().random(_shape_from_args(shape), dtype=np.float64)
+    return Tensor(data.astype(dtype), requires_grad)
+
+
+# The ops create Tensors, so they are imported once Tensor exists.
+from tinygrad_cnn import autograd  # noqa: E402
+from tinygrad_cnn.ops import activation, elementwise, matmul, movement, reduce, softmax  # noqa: E402
