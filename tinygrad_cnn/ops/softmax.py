@@ -33,7 +33,8 @@ class LogSumExp(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         axes = normalize_axes(axis, a.ndim, "logsumexp")
         m = _shift(a, axes)
-        out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
+        with np.errstate(divide="ignore"):  # a row of only -inf sums to 0: log 0 = -inf is right
+            out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdims = axes, keepdims
         return out if keepdims else np.squeeze(out, axis=axes)
