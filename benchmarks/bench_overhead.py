@@ -57,7 +57,10 @@ def main():
     torch.set_num_threads(2)
 
     def theirs():
-        return (torch.tensor(values[0], requires_grad=True), torch.tensor(values[1], requires_grad=True))
+        return (
+            torch.tensor(values[0], requires_grad=True),
+            torch.tensor(values[1], requires_grad=True),
+        )
 
     time_one(theirs, 100, 1)
     reference = time_one(theirs, n, args.repeats)

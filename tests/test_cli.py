@@ -42,6 +42,10 @@ def test_bad_arguments_give_one_line_and_nonzero_exit(capsys):
 
 
 def test_console_script_module_entry_point():
-    result = subprocess.run([sys.executable, "-m", "tinygrad_cnn", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_cnn", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.startswith("tinygrad-cnn ")

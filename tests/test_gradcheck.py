@@ -18,7 +18,10 @@ def test_passes_for_correct_gradients_of_any_output_shape():
 
 
 def test_catches_a_path_cut_by_detach():
-    with pytest.raises(tg.GradcheckError, match=r"input 0 \(shape \(3,\)\), element \(\d,\): analytic gradient .* but numeric"):
+    with pytest.raises(
+        tg.GradcheckError,
+        match=r"input 0 \(shape \(3,\)\), element \(\d,\): analytic gradient .* but numeric",
+    ):
         tg.gradcheck(lambda x: x.detach() * x, [leaf([1.0, 2.0, 3.0])])
 
 

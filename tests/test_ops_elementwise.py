@@ -112,8 +112,11 @@ def test_unary_on_non_contiguous_input(op, reference, bounds, data):
     check_gradients(op, a)
 
 
-@given(arrays=broadcastable_shapes(num_shapes=3).flatmap(
-    lambda s: st.tuples(st.just(s[0]), float_arrays(s[1]), float_arrays(s[2]))))
+@given(
+    arrays=broadcastable_shapes(num_shapes=3).flatmap(
+        lambda s: st.tuples(st.just(s[0]), float_arrays(s[1]), float_arrays(s[2]))
+    )
+)
 def test_where_routes_gradient(arrays):
     condition_shape, x, y = arrays
     condition = np.arange(int(np.prod(condition_shape))).reshape(condition_shape) % 3 == 0

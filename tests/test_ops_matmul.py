@@ -43,7 +43,9 @@ def test_shared_weight_gets_every_batch_gradient():
 
 
 def test_matmul_errors_name_both_shapes():
-    with pytest.raises(ValueError, match=r"matmul: \(2, 3\) @ \(4, 5\): inner sizes 3 and 4 differ"):
+    with pytest.raises(
+        ValueError, match=r"matmul: \(2, 3\) @ \(4, 5\): inner sizes 3 and 4 differ"
+    ):
         tg.ones(2, 3) @ tg.ones(4, 5)
     with pytest.raises(ValueError, match=r"batch shapes \(2,\) and \(3,\) do not broadcast"):
         tg.ones(2, 1, 3) @ tg.ones(3, 3, 1)

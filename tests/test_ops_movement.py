@@ -18,7 +18,10 @@ def test_reshape_and_flatten(a, data):
     start = data.draw(st.integers(0, a.ndim - 1))
     end = data.draw(st.integers(start, a.ndim - 1))
     flat = tg.Tensor(a).flatten(start, end)
-    assert flat.shape == a.shape[:start] + (int(np.prod(a.shape[start:end + 1])),) + a.shape[end + 1:]
+    assert (
+        flat.shape
+        == a.shape[:start] + (int(np.prod(a.shape[start : end + 1])),) + a.shape[end + 1 :]
+    )
     check_gradients(lambda x: x.flatten(start, end), a)
 
 
@@ -26,7 +29,9 @@ def test_reshape_and_flatten(a, data):
 def test_permute_and_transpose(a, data):
     dims = tuple(data.draw(st.permutations(range(a.ndim))))
     np.testing.assert_array_equal(tg.Tensor(a).permute(*dims).data, a.transpose(dims))
-    check_gradients(lambda x: x.permute(dims) * np.arange(a.size).reshape(a.transpose(dims).shape), a)
+    check_gradients(
+        lambda x: x.permute(dims) * np.arange(a.size).reshape(a.transpose(dims).shape), a
+    )
     i, j = data.draw(st.integers(-a.ndim, a.ndim - 1)), data.draw(st.integers(-a.ndim, a.ndim - 1))
     np.testing.assert_array_equal(tg.Tensor(a).transpose(i, j).data, np.swapaxes(a, i, j))
     check_gradients(lambda x: x.transpose(i, j), a)
@@ -56,7 +61,9 @@ def indices(draw, shape):
             step = draw(st.none() | st.integers(1, 3) | st.integers(-3, -1))
             parts.append(slice(start, stop, step))
         else:
-            parts.append(np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=5))))
+            parts.append(
+                np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=5)))
+            )
     if draw(st.booleans()) and len(parts) > 1:  # an Ellipsis standing for the trailing axes
         parts = parts[:1] + [Ellipsis]
     if draw(st.booleans()):
@@ -100,11 +107,20 @@ def test_getitem_out_of_range_raises_index_error():
 
 @given(a=float_arrays(shapes(max_dims=3, max_side=3)), data=st.data())
 def test_pad_like_torch(a, data):
-    pad = tuple(data.draw(st.lists(st.integers(0, 2), min_size=2, max_size=2 * a.ndim).filter(
-        lambda p: len(p) % 2 == 0)))
-    pairs = [(0, 0)] * (a.ndim - len(pad) // 2) + [(pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)]
+    pad = tuple(
+        data.draw(
+            st.lists(st.integers(0, 2), min_size=2, max_size=2 * a.ndim).filter(
+                lambda p: len(p) % 2 == 0
+            )
+        )
+    )
+    pairs = [(0, 0)] * (a.ndim - len(pad) // 2) + [
+        (pad[i], pad[i + 1]) for i in range(len(pad) - 2, -1, -2)
+    ]
     np.testing.assert_array_equal(tg.Tensor(a).pad(pad).data, np.pad(a, pairs))
-    np.testing.assert_array_equal(tg.Tensor(a).pad(pad, value=-1.0).data, np.pad(a, pairs, constant_values=-1.0))
+    np.testing.assert_array_equal(
+        tg.Tensor(a).pad(pad, value=-1.0).data, np.pad(a, pairs, constant_values=-1.0)
+    )
     check_gradients(lambda x: x.pad(pad), a)
 
 
@@ -129,13 +145,15 @@ def test_concatenate_and_stack(data):
         one = list(shape)
         one[axis] = size
         arrays.append(data.draw(float_arrays(tuple(one))))
-    np.testing.assert_array_equal(tg.concatenate([tg.Tensor(x) for x in arrays], axis).data,
-                                  np.concatenate(arrays, axis))
+    np.testing.assert_array_equal(
+        tg.concatenate([tg.Tensor(x) for x in arrays], axis).data, np.concatenate(arrays, axis)
+    )
     check_gradients(lambda *xs: tg.cat(xs, axis=axis), *arrays)
     same = [data.draw(float_arrays(shape)) for _ in sizes]
     stack_axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
-    np.testing.assert_array_equal(tg.stack([tg.Tensor(x) for x in same], stack_axis).data,
-                                  np.stack(same, stack_axis))
+    np.testing.assert_array_equal(
+        tg.stack([tg.Tensor(x) for x in same], stack_axis).data, np.stack(same, stack_axis)
+    )
     check_gradients(lambda *xs: tg.stack(xs, axis=stack_axis), *same)
 
 

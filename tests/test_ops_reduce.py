@@ -14,11 +14,15 @@ def array_and_axis(draw, distinct=False):
     """An array and an axis argument for it: None, an int (maybe negative) or a tuple."""
     a = draw(float_arrays(shapes(max_dims=3), distinct=distinct))
     axes = list(range(-a.ndim, a.ndim))
-    axis = draw(st.one_of(
-        st.none(),
-        st.sampled_from(axes),
-        st.lists(st.integers(0, a.ndim - 1), min_size=1, max_size=a.ndim, unique=True).map(tuple),
-    ))
+    axis = draw(
+        st.one_of(
+            st.none(),
+            st.sampled_from(axes),
+            st.lists(st.integers(0, a.ndim - 1), min_size=1, max_size=a.ndim, unique=True).map(
+                tuple
+            ),
+        )
+    )
     return a, axis, draw(st.booleans())
 
 
@@ -49,7 +53,7 @@ def test_var_forward_and_gradient(data):
         out = tg.Tensor(a).var(axis, keepdims, correction=correction)
         expected = np.var(a, axis=axis, keepdims=keepdims, ddof=correction)
         np.testing.assert_allclose(out.data, expected, atol=1e-12)
-        check_gradients(lambda x: x.var(axis, keepdims, correction=correction), a)
+        check_gradients(lambda x, c=correction: x.var(axis, keepdims, correction=c), a)
 
 
 def test_var_defaults_to_unbiased_like_pytorch():

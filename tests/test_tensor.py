@@ -40,7 +40,10 @@ def test_attributes_and_conversions():
     with pytest.raises(ValueError, match=r"item: tensor of shape \(1, 3\) has 3 elements"):
         t.item()
     assert repr(tg.Tensor([1.0, 2.0])) == "Tensor([1., 2.])"
-    assert repr(tg.Tensor(np.array([1.0]), requires_grad=True)) == "Tensor([1.], dtype=float64, requires_grad=True)"
+    assert (
+        repr(tg.Tensor(np.array([1.0]), requires_grad=True))
+        == "Tensor([1.], dtype=float64, requires_grad=True)"
+    )
 
 
 def test_comparisons_give_boolean_tensors():
@@ -92,5 +95,7 @@ def test_import_compiles_nothing():
     import sys
 
     code = "import sys, tinygrad_cnn; print('numba' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -4,6 +4,9 @@ Start reading at ``tensor.py`` (the Tensor), then ``autograd.py`` (how backward 
 any module of ``ops/`` (each op with its derivation).
 """
 
+from tinygrad_cnn.autograd import Function, is_grad_enabled, no_grad  # noqa: F401
+from tinygrad_cnn.gradcheck import GradcheckError, gradcheck  # noqa: F401
+from tinygrad_cnn.rng import manual_seed  # noqa: F401
 from tinygrad_cnn.tensor import (  # noqa: F401  (the public API)
     DEFAULT_DTYPE,
     Tensor,
@@ -23,8 +26,5 @@ from tinygrad_cnn.tensor import (  # noqa: F401  (the public API)
     zeros,
     zeros_like,
 )
-from tinygrad_cnn.autograd import Function, is_grad_enabled, no_grad  # noqa: F401
-from tinygrad_cnn.rng import manual_seed  # noqa: F401
-from tinygrad_cnn.gradcheck import GradcheckError, gradcheck  # noqa: F401
 
 __version__ = "0.1.0"

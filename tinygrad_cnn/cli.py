@@ -11,10 +11,16 @@ def build_parser():
         prog="tinygrad-cnn",
         description="A readable deep-learning engine for teaching convolutional networks.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tinygrad_cnn.__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {tinygrad_cnn.__version__}"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="train a small network on two spirals with plain Tensor ops")
-    demo.add_argument("--steps", type=int, default=2000, help="gradient descent steps (default 2000)")
+    demo = commands.add_parser(
+        "demo", help="train a small network on two spirals with plain Tensor ops"
+    )
+    demo.add_argument(
+        "--steps", type=int, default=2000, help="gradient descent steps (default 2000)"
+    )
     demo.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default 64)")
     demo.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -142,7 +142,9 @@ class Pad(Function):
             )
         pairs = [(0, 0)] * (a.ndim - len(pad) // 2)
         pairs += [(pad[i], pad[i + 1]) for i in reversed(range(0, len(pad), 2))]
-        ctx.slices = tuple(slice(before, before + size) for (before, _), size in zip(pairs, a.shape))
+        ctx.slices = tuple(
+            slice(before, before + size) for (before, _), size in zip(pairs, a.shape)
+        )
         return np.pad(a, pairs, constant_values=value)
 
     @staticmethod

@@ -55,7 +55,7 @@ class Mean(Function):
 
 
 class _Extremum(Function):
-    """Shared backward of Max and Min.
+    """Shared by Max and Min, which differ only in the numpy function ``pick``.
 
     out = max (or min) of a over ``axis``. The output equals one input element, so the
     derivative is 1 for the element that was picked and 0 for the others. When several
@@ -66,6 +66,19 @@ class _Extremum(Function):
     Worked example: a = [1, 5, 5], max gives 5; g = 1 gives dL/da = [0, 0.5, 0.5].
     """
 
+    pick = None
+
+    @staticmethod
+    def forward(ctx, a, axis=None, keepdims=False):
+        ctx.axes, ctx.keepdims = normalize_axes(axis, a.ndim, ctx.name), keepdims
+        if any(a.shape[i] == 0 for i in ctx.axes):
+            raise ValueError(
+                f"{ctx.name}: cannot reduce an empty axis of a tensor of shape {a.shape}"
+            )
+        out = ctx.pick(a, axis=ctx.axes, keepdims=keepdims)
+        ctx.save_for_backward(a, out)
+        return out
+
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
@@ -75,33 +88,14 @@ class _Extremum(Function):
         return _expand(g, ctx.axes, ctx.keepdims) * is_extreme / ties
 
 
-def _check_not_empty(a, axes, op):
-    if any(a.shape[i] == 0 for i in axes):
-        raise ValueError(f"{op}: cannot reduce an empty axis of a tensor of shape {a.shape}")
-
-
 class Max(_Extremum):
     __doc__ = _Extremum.__doc__
-
-    @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = normalize_axes(axis, a.ndim, "max"), keepdims
-        _check_not_empty(a, ctx.axes, "max")
-        out = np.max(a, axis=ctx.axes, keepdims=keepdims)
-        ctx.save_for_backward(a, out)
-        return out
+    pick = staticmethod(np.max)
 
 
 class Min(_Extremum):
     __doc__ = _Extremum.__doc__
-
-    @staticmethod
-    def forward(ctx, a, axis=None, keepdims=False):
-        ctx.axes, ctx.keepdims = normalize_axes(axis, a.ndim, "min"), keepdims
-        _check_not_empty(a, ctx.axes, "min")
-        out = np.min(a, axis=ctx.axes, keepdims=keepdims)
-        ctx.save_for_backward(a, out)
-        return out
+    pick = staticmethod(np.min)
 
 
 class Var(Function):

@@ -3,6 +3,8 @@
 Needs hypothesis (the ``dev`` extra); ``import tinygrad_cnn`` itself never imports this.
 """
 
+from tinygrad_cnn.testing.checks import check_gradients  # noqa: F401
+from tinygrad_cnn.testing.profiles import register_profiles  # noqa: F401
 from tinygrad_cnn.testing.strategies import (  # noqa: F401
     broadcastable_shapes,
     float_arrays,
@@ -10,5 +12,3 @@ from tinygrad_cnn.testing.strategies import (  # noqa: F401
     non_contiguous_arrays,
     shapes,
 )
-from tinygrad_cnn.testing.profiles import register_profiles  # noqa: F401
-from tinygrad_cnn.testing.checks import check_gradients  # noqa: F401

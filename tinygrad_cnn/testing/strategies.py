@@ -14,8 +14,9 @@ from hypothesis.extra import numpy as hnp
 
 def shapes(min_dims=1, max_dims=3, min_side=1, max_side=4):
     """Array shapes, e.g. (3,), (2, 4, 1)."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
@@ -37,15 +38,17 @@ def _gaps_at_least(gap):
     return check
 
 
-def float_arrays(shape, dtype=np.float64, min_value=-3.0, max_value=3.0, avoid=(),
-                 min_gap=1e-3, distinct=False):
+def float_arrays(
+    shape, dtype=np.float64, min_value=-3.0, max_value=3.0, avoid=(), min_gap=1e-3, distinct=False
+):
     """Float arrays of ``shape`` (a tuple or a strategy of tuples) with elements in
     [min_value, max_value], at least ``min_gap`` away from each point of ``avoid`` and, if
     ``distinct``, from each other."""
     if not isinstance(shape, st.SearchStrategy):
         shape = st.just(tuple(shape))
-    elements = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False,
-                         allow_subnormal=False, width=64)
+    elements = st.floats(
+        min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64
+    )
     if avoid:
         elements = elements.filter(_far_from(avoid, min_gap))
 
