@@ -30,35 +30,44 @@ def _far_from(points, gap):
     return lambda value: all(abs(value - p) >= gap for p in points)
 
 
-def _gaps_at_least(gap):
-    def check(array):
-        flat = np.sort(array, axis=None)
-        return flat.size < 2 or np.min(np.diff(flat)) >= gap
-
-    return check
+@st.composite
+def _distinct_array(draw, shape, min_value, max_value, min_gap):
+    """Values on a shuffled grid with jitter: the n values take the n slots of width
+    (max - min) / n in a random order, each somewhere in the middle half of its slot, so any
+    two are at least half a slot apart."""
+    size = int(np.prod(shape))
+    slot = (max_value - min_value) / max(size, 1)
+    if slot / 2 < min_gap:
+        raise ValueError(f"float_arrays: {size} distinct values {min_gap} apart do not fit")
+    ranks = np.array(draw(st.permutations(range(size))), dtype=np.float64)
+    jitter = np.array(draw(st.lists(st.floats(0.25, 0.75), min_size=size, max_size=size)))
+    return (min_value + (ranks + jitter) * slot).reshape(shape)
 
 
 def float_arrays(
     shape, dtype=np.float64, min_value=-3.0, max_value=3.0, avoid=(), min_gap=1e-3, distinct=False
 ):
     """Float arrays of ``shape`` (a tuple or a strategy of tuples) with elements in
-    [min_value, max_value], at least ``min_gap`` away from each point of ``avoid`` and, if
-    ``distinct``, from each other."""
+    [min_value, max_value], at least ``min_gap`` away from each point of ``avoid`` or, if
+    ``distinct``, from each other (``avoid`` and ``distinct`` do not combine)."""
     if not isinstance(shape, st.SearchStrategy):
         shape = st.just(tuple(shape))
+    if distinct:
+        if avoid:
+            raise ValueError("float_arrays: use either avoid or distinct, not both")
+        return shape.flatmap(
+            lambda s: _distinct_array(s, min_value, max_value, min_gap).map(
+                lambda a: a.astype(dtype)
+            )
+        )
     elements = st.floats(
         min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64
     )
     if avoid:
         elements = elements.filter(_far_from(avoid, min_gap))
-
-    def arrays_of(one_shape):
-        arrays = hnp.arrays(np.float64, one_shape, elements=elements, unique=distinct)
-        if distinct:
-            arrays = arrays.filter(_gaps_at_least(min_gap))
-        return arrays.map(lambda a: a.astype(dtype))
-
-    return shape.flatmap(arrays_of)
+    return shape.flatmap(
+        lambda s: hnp.arrays(np.float64, s, elements=elements).map(lambda a: a.astype(dtype))
+    )
 
 
 def make_non_contiguous(array):

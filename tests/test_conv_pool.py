@@ -1,0 +1,308 @@
+"""Convolution and pooling: the lecture's worked examples, fast kernels against their
+reference twins, gradients of both, PyTorch's semantics, and bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.functional as F
+from tinygrad_cnn.kernels import fast, reference
+from tinygrad_cnn.ops.conv import Conv2d
+from tinygrad_cnn.ops.pool import AvgPool2d, MaxPool2d
+from tinygrad_cnn.testing import check_gradients, float_arrays
+
+
+def image(rows):
+    """A 2-D list as a (1, 1, H, W) float64 tensor."""
+    return tg.Tensor(np.array(rows, dtype=np.float64)[None, None])
+
+
+# ----------------------------------------------------------------- the lecture's examples
+def test_lecture_convolution_3x3_by_2x2():
+    out = F.conv2d(image([[0, 1, 2], [3, 4, 5], [6, 7, 8]]), image([[0, 1], [2, 3]]))
+    np.testing.assert_array_equal(out.data[0, 0], [[19, 25], [37, 43]])
+
+
+def test_lecture_convolution_with_stride_2():
+    x = image([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1], [2, 3, 4, 5]])
+    out = F.conv2d(x, image([[0, 1], [2, 3]]), stride=2)
+    np.testing.assert_array_equal(out.data[0, 0], [[24, 36], [22, 24]])
+
+
+def test_lecture_convolution_over_three_channels():
+    x = np.array(
+        [
+            [[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+            [[3, 1, 5], [0, 2, 7], [8, 4, 9]],
+            [[9, 2, 3], [3, 1, 4], [8, 0, 5]],
+        ],
+        dtype=np.float64,
+    )
+    w = np.array([[[0, 1], [2, 3]], [[5, 6], [1, 0]], [[1, 3], [4, 2]]], dtype=np.float64)
+    out = F.conv2d(tg.Tensor(x[None]), tg.Tensor(w[None]))
+    np.testing.assert_array_equal(out.data[0, 0], [[69, 85], [95, 122]])
+
+
+def test_lecture_vertical_edge_detector():
+    x = image([[10, 10, 10, 0, 0, 0]] * 6)
+    out = F.conv2d(x, image([[1, 0, -1]] * 3))
+    np.testing.assert_array_equal(out.data[0, 0], [[0, 30, 30, 0]] * 4)
+
+
+def test_lecture_max_pooling():
+    x = image([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]])
+    np.testing.assert_array_equal(F.max_pool2d(x, 2).data[0, 0], [[9, 2], [6, 3]])
+
+
+def test_conv_backward_worked_example_from_the_docstring():
+    x = tg.Tensor(np.arange(9.0).reshape(1, 1, 3, 3), requires_grad=True)
+    w = tg.Tensor(np.array([[[[0.0, 1], [2, 3]]]]), requires_grad=True)
+    b = tg.Tensor(np.array([0.5]), requires_grad=True)
+    F.conv2d(x, w, b).sum().backward()
+    np.testing.assert_array_equal(w.grad[0, 0], [[8, 12], [20, 24]])
+    np.testing.assert_array_equal(x.grad[0, 0], [[0, 1, 1], [2, 6, 4], [2, 5, 3]])
+    assert b.grad[0] == 4.0
+
+
+# ----------------------------------------------------------------- fast == reference
+@st.composite
+def conv_configs(draw, max_batch=2, max_channels=3):
+    n, c, f = (
+        draw(st.integers(1, max_batch)),
+        draw(st.integers(1, max_channels)),
+        draw(st.integers(1, 3)),
+    )
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    size = []
+    for axis in range(2):
+        span = dilation[axis] * (kernel[axis] - 1) + 1
+        size.append(draw(st.integers(max(1, span - 2 * padding[axis]), span + 4)))
+    return (n, c, *size), (f, c, *kernel), stride, padding, dilation
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(config=conv_configs(), data=st.data())
+def test_fast_conv_equals_reference(dtype, config, data):
+    x_shape, w_shape, stride, padding, dilation = config
+    x = data.draw(float_arrays(x_shape, dtype=dtype))
+    w = data.draw(float_arrays(w_shape, dtype=dtype))
+    out, fast_cache = fast.conv2d_forward(x, w, stride, padding, dilation)
+    expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation)
+    tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+    assert out.dtype == dtype and out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, **tolerance)
+    g = data.draw(float_arrays(out.shape, dtype=dtype))
+    grads = fast.conv2d_backward(fast_cache, w, g, stride, padding, dilation)
+    expected_grads = reference.conv2d_backward(ref_cache, w, g, stride, padding, dilation)
+    for mine, theirs in zip(grads, expected_grads):
+        assert mine.dtype == dtype
+        np.testing.assert_allclose(mine, theirs, **tolerance)
+
+
+@st.composite
+def pool_configs(draw):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    size = [draw(st.integers(max(1, k - 2 * p), k + 5)) for k, p in zip(kernel, padding)]
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), *size)
+    return shape, kernel, stride, padding
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(config=pool_configs(), data=st.data())
+def test_fast_pooling_equals_reference(dtype, config, data):
+    shape, kernel, stride, padding = config
+    x = data.draw(float_arrays(shape, dtype=dtype))
+    out, argmax = fast.max_pool2d_forward(x, kernel, stride, padding)
+    expected, expected_argmax = reference.max_pool2d_forward(x, kernel, stride, padding)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(argmax, expected_argmax)
+    g = data.draw(float_arrays(out.shape, dtype=dtype))
+    np.testing.assert_allclose(
+        fast.max_pool2d_backward(g, argmax, shape),
+        reference.max_pool2d_backward(g, argmax, shape),
+        rtol=1e-6,
+    )
+    for include_pad in (True, False):
+        out = fast.avg_pool2d_forward(x, kernel, stride, padding, include_pad)
+        expected = reference.avg_pool2d_forward(x, kernel, stride, padding, include_pad)
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(
+            fast.avg_pool2d_backward(g, shape, kernel, stride, padding, include_pad),
+            reference.avg_pool2d_backward(g, shape, kernel, stride, padding, include_pad),
+            rtol=1e-6,
+            atol=1e-7,
+        )
+
+
+# ----------------------------------------------------------------- gradients of both twins
+@pytest.mark.parametrize("kernels", [fast, reference], ids=["fast", "reference"])
+@given(config=conv_configs(max_batch=2, max_channels=2), data=st.data())
+def test_conv_gradcheck(kernels, config, data):
+    x_shape, w_shape, stride, padding, dilation = config
+    x, w = data.draw(float_arrays(x_shape)), data.draw(float_arrays(w_shape))
+    b = data.draw(float_arrays((w_shape[0],)))
+    check_gradients(
+        lambda x, w, b: Conv2d.apply(
+            x, w, b, stride=stride, padding=padding, dilation=dilation, kernels=kernels
+        ),
+        x,
+        w,
+        b,
+    )
+
+
+@pytest.mark.parametrize("kernels", [fast, reference], ids=["fast", "reference"])
+@given(config=pool_configs(), data=st.data())
+def test_pool_gradcheck(kernels, config, data):
+    shape, kernel, stride, padding = config
+    x = data.draw(float_arrays(shape, distinct=True))  # no ties within a window
+    check_gradients(
+        lambda t: MaxPool2d.apply(
+            t, kernel_size=kernel, stride=stride, padding=padding, kernels=kernels
+        ),
+        x,
+    )
+    for include_pad in (True, False):
+        check_gradients(
+            lambda t, c=include_pad: AvgPool2d.apply(
+                t,
+                kernel_size=kernel,
+                stride=stride,
+                padding=padding,
+                count_include_pad=c,
+                kernels=kernels,
+            ),
+            x,
+        )
+
+
+# ----------------------------------------------------------------- semantics
+def test_max_pool_tie_sends_gradient_to_one_element():
+    x = tg.Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad[0, 0], [[1, 0], [0, 0]])
+
+
+def test_max_pool_padding_is_minus_infinity():
+    x = tg.Tensor(-np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(
+        F.max_pool2d(x, 2, stride=1, padding=1).data, -np.ones((1, 1, 3, 3))
+    )
+
+
+def test_avg_pool_padding_counts_zeros_unless_told_otherwise():
+    x = tg.Tensor(np.ones((1, 1, 2, 2)))
+    with_pad = F.avg_pool2d(x, 2, stride=1, padding=1)
+    np.testing.assert_allclose(
+        with_pad.data[0, 0], [[0.25, 0.5, 0.25], [0.5, 1, 0.5], [0.25, 0.5, 0.25]]
+    )
+    without = F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)
+    np.testing.assert_allclose(without.data, np.ones((1, 1, 3, 3)))
+
+
+def test_global_and_adaptive_average_pooling():
+    x = tg.Tensor(np.arange(32.0).reshape(1, 2, 4, 4), requires_grad=True)
+    out = F.global_avg_pool2d(x)
+    assert out.shape == (1, 2, 1, 1)
+    np.testing.assert_allclose(out.data.ravel(), [7.5, 23.5])
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, np.full((1, 2, 4, 4), 1 / 16))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 2).data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    with pytest.raises(ValueError, match="adaptive_avg_pool2d: output size 3 must divide"):
+        F.adaptive_avg_pool2d(x, 3)
+
+
+def test_output_size_formula_with_dilation():
+    x = tg.zeros(1, 1, 10, 9)
+    w = tg.zeros(2, 1, 3, 2)
+    out = F.conv2d(x, w, stride=(2, 3), padding=(1, 2), dilation=(2, 1))
+    assert out.shape == (1, 2, (10 + 2 - 2 * 2 - 1) // 2 + 1, (9 + 4 - 1 - 1) // 3 + 1)
+
+
+def test_integer_images_are_convolved_as_float32():
+    x = tg.Tensor(np.arange(9, dtype=np.uint8).reshape(1, 1, 3, 3))
+    w = tg.Tensor(np.array([[[[0.0, 1], [2, 3]]]], dtype=np.float32))
+    out = F.conv2d(x, w)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data[0, 0], [[19, 25], [37, 43]])
+    assert F.max_pool2d(x, 2).dtype == np.float32
+
+
+def test_non_contiguous_input():
+    x = np.random.default_rng(0).standard_normal((2, 5, 5, 3)).transpose(0, 3, 1, 2)
+    w = np.random.default_rng(1).standard_normal((2, 3, 3, 3))
+    out = F.conv2d(tg.Tensor(x), tg.Tensor(w))
+    expected, _ = reference.conv2d_forward(np.ascontiguousarray(x), w, (1, 1), (0, 0), (1, 1))
+    np.testing.assert_allclose(out.data, expected, rtol=1e-10)
+
+
+# ----------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: F.conv2d(tg.zeros(28, 28), tg.zeros(6, 1, 5, 5)),
+            r"conv2d: input must be 4-D \(N, C, H, W\), got shape \(28, 28\)",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 28, 28), tg.zeros(6, 5, 5)),
+            r"conv2d: weight must be 4-D",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(64, 3, 28, 28), tg.zeros(6, 1, 5, 5)),
+            r"conv2d: input \(64, 3, 28, 28\) has 3 channels but weight \(6, 1, 5, 5\) expects 1",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 3, 3), tg.zeros(1, 1, 5, 5)),
+            r"conv2d: kernel 5x5 .* padded input height is only 3 \(input \(1, 1, 3, 3\)",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 3, 3), tg.zeros(1, 1, 2, 2), stride=0),
+            r"conv2d: stride must be >= 1, got 0",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 3, 3), tg.zeros(1, 1, 2, 2), padding=-1),
+            r"conv2d: padding must be >= 0",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 3, 3), tg.zeros(1, 1, 2, 2), dilation=(1, 0)),
+            r"conv2d: dilation must be >= 1",
+        ),
+        (
+            lambda: F.conv2d(tg.zeros(1, 1, 3, 3), tg.zeros(2, 1, 2, 2), tg.zeros(3)),
+            r"conv2d: bias must have shape \(2,\)",
+        ),
+        (lambda: F.max_pool2d(tg.zeros(1, 4, 4), 2), r"max_pool2d: input must be 4-D"),
+        (
+            lambda: F.max_pool2d(tg.zeros(1, 1, 4, 4), 0),
+            r"max_pool2d: kernel_size must be >= 1, got 0",
+        ),
+        (
+            lambda: F.max_pool2d(tg.zeros(1, 1, 4, 4), 2, stride=0),
+            r"max_pool2d: stride must be >= 1",
+        ),
+        (
+            lambda: F.max_pool2d(tg.zeros(1, 1, 1, 1), 3, padding=0),
+            r"max_pool2d: kernel 3x3 .* only 1",
+        ),
+        (
+            lambda: F.avg_pool2d(tg.zeros(1, 1, 4, 4), 2, padding=2),
+            r"avg_pool2d: padding 2 must be at most half",
+        ),
+        (
+            lambda: F.avg_pool2d(tg.zeros(1, 1, 4, 4), 2.5),
+            r"avg_pool2d: kernel_size must be an int",
+        ),
+    ],
+)
+def test_bad_input_names_the_op_and_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

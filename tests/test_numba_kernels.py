@@ -1,0 +1,72 @@
+"""How the Numba kernels are built and run: lazily, cached on disk, thread count, no-JIT mode."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.functional as F
+
+SCRIPT = """
+import json, numpy as np, numba
+import tinygrad_cnn as tg, tinygrad_cnn.functional as F
+from tinygrad_cnn.kernels import fast
+x = tg.Tensor(np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4), requires_grad=True)
+w = tg.Tensor(np.ones((3, 2, 2, 2), dtype=np.float32), requires_grad=True)
+out = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
+out.sum().backward()
+kernels = [fast.im2col, fast.col2im, fast._max_pool2d_forward, fast.max_pool2d_backward]
+stats = [getattr(k, "stats", None) for k in kernels]
+print(json.dumps({
+    "out": out.data.ravel().tolist(),
+    "grad": x.grad.ravel().tolist(),
+    "threads": numba.get_num_threads(),
+    "hits": sum(len(s.cache_hits) for s in stats if s),
+    "misses": sum(len(s.cache_misses) for s in stats if s),
+}))
+"""
+
+
+def run(env_updates):
+    env = dict(os.environ, **env_updates)
+    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                            env=env, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_second_process_loads_compiled_kernels_from_the_disk_cache():
+    run({})  # compiles, or loads what an earlier run cached
+    second = run({})
+    assert second["misses"] == 0 and second["hits"] >= 4
+
+
+def test_threads_follow_numba_num_threads_with_the_same_results():
+    one = run({"NUMBA_NUM_THREADS": "1"})
+    two = run({"NUMBA_NUM_THREADS": "2"})
+    assert one["threads"] == 1 and two["threads"] == 2
+    assert one["out"] == two["out"] and one["grad"] == two["grad"]
+
+
+def test_disable_jit_runs_the_same_kernels_as_python():
+    jitted = run({})
+    plain = run({"NUMBA_DISABLE_JIT": "1"})
+    np.testing.assert_allclose(plain["out"], jitted["out"], rtol=1e-6)
+    np.testing.assert_allclose(plain["grad"], jitted["grad"], rtol=1e-6)
+
+
+def test_importing_the_package_leaves_the_kernels_uncompiled():
+    code = "import sys, tinygrad_cnn.functional; print('numba' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_float32_stays_float32_through_conv_and_pool():
+    x = tg.randn(2, 1, 8, 8, requires_grad=True)
+    w = tg.randn(4, 1, 3, 3, requires_grad=True)
+    out = F.avg_pool2d(F.max_pool2d(F.conv2d(x, w), 2), 1)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32

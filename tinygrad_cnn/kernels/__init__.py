@@ -1,0 +1,1 @@
+"""Convolution and pooling kernels: ``reference`` (plain loops) and ``fast`` (Numba)."""

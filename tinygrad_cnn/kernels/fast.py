@@ -1,0 +1,202 @@
+"""Fast kernels: the same functions as ``reference.py``, compiled by Numba.
+
+Convolution uses im2col: every receptive field (the C * KH * KW input values one output
+position sees) is copied into a column, so the convolution of one image becomes one matrix
+product, weight (F, C*KH*KW) @ columns (C*KH*KW, OH*OW), which BLAS computes far faster than
+any loop. Its gradients are matrix products too, plus col2im, which adds each column back to
+the input positions it was copied from. Pooling loops directly over windows; each kernel runs
+the images and channels in parallel (``prange``).
+
+Numba notes: kernels compile on their first call for each dtype (float32, float64) and are
+cached on disk (``cache=True``), so a second process loads them instead of recompiling.
+``NUMBA_NUM_THREADS`` sets the number of threads; ``NUMBA_DISABLE_JIT=1`` runs these very
+functions as plain Python, for stepping through them in a debugger.
+"""
+
+import os
+
+# After a parallel kernel, Numba's OpenMP threads spin-wait by default and take both cores
+# from the BLAS matmul that follows (an im2col + matmul measured 8 ms instead of 3). Passive
+# waiting lets them sleep. It must be set before the OpenMP runtime starts, i.e. here.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from tinygrad_cnn.kernels.reference import output_size
+
+
+@njit(parallel=True, cache=True)
+def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
+    n_size, c_size, h_size, w_size = x.shape
+    columns = np.zeros((n_size, c_size * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    for n in prange(n_size):
+        for c in range(c_size):
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    for oh in range(oh_size):
+                        h = oh * stride[0] + i * dilation[0] - padding[0]
+                        if h < 0 or h >= h_size:
+                            continue
+                        for ow in range(ow_size):
+                            w = ow * stride[1] + j * dilation[1] - padding[1]
+                            if 0 <= w < w_size:
+                                columns[n, row, oh * ow_size + ow] = x[n, c, h, w]
+    return columns
+
+
+@njit(parallel=True, cache=True)
+def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    """The adjoint of im2col: add every column entry back to the input position it came from."""
+    n_size, c_size, h_size, w_size = x_shape
+    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=columns.dtype)
+    for n in prange(n_size):
+        for c in range(c_size):
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    for oh in range(oh_size):
+                        h = oh * stride[0] + i * dilation[0] - padding[0]
+                        if h < 0 or h >= h_size:
+                            continue
+                        for ow in range(ow_size):
+                            w = ow * stride[1] + j * dilation[1] - padding[1]
+                            if 0 <= w < w_size:
+                                grad_x[n, c, h, w] += columns[n, row, oh * ow_size + ow]
+    return grad_x
+
+
+def conv2d_forward(x, weight, stride, padding, dilation):
+    """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW), for all n in one matmul.
+    Returns (out, cache); the cache keeps the columns (and x's shape) for the backward."""
+    f_size, _, kh, kw = weight.shape
+    oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
+    ow_size = output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
+    columns = im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    out = np.matmul(weight.reshape(f_size, -1), columns)
+    return out.reshape(x.shape[0], f_size, oh_size, ow_size), (columns, x.shape)
+
+
+def conv2d_backward(cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True):
+    """From out[n] = W @ columns[n] (the matmul rule, see ops/matmul.py):
+    dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im."""
+    columns, x_shape = cache
+    n_size, f_size, oh_size, ow_size = grad_out.shape
+    _, _, kh, kw = weight.shape
+    g = grad_out.reshape(n_size, f_size, oh_size * ow_size)
+    grad_x = grad_weight = None
+    if need_weight:
+        grad_weight = np.matmul(g, columns.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+    if need_x:
+        grad_columns = np.matmul(weight.reshape(f_size, -1).T, g)
+        grad_x = col2im(grad_columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    return grad_x, grad_weight
+
+
+@njit(parallel=True, cache=True)
+def _max_pool2d_forward(x, kernel, stride, padding, oh_size, ow_size):
+    n_size, c_size, h_size, w_size = x.shape
+    out = np.empty((n_size, c_size, oh_size, ow_size), dtype=x.dtype)
+    argmax = np.empty((n_size, c_size, oh_size, ow_size), dtype=np.int64)
+    for plane in prange(n_size * c_size):
+        n, c = plane // c_size, plane % c_size
+        for oh in range(oh_size):
+            for ow in range(ow_size):
+                best, best_at = -np.inf, -1
+                for i in range(kernel[0]):
+                    h = oh * stride[0] + i - padding[0]
+                    if h < 0 or h >= h_size:
+                        continue
+                    for j in range(kernel[1]):
+                        w = ow * stride[1] + j - padding[1]
+                        if 0 <= w < w_size:
+                            value = x[n, c, h, w]
+                            if value > best or best_at == -1 or np.isnan(value):
+                                best, best_at = value, h * w_size + w
+                out[n, c, oh, ow] = best
+                argmax[n, c, oh, ow] = best_at
+    return out, argmax
+
+
+def max_pool2d_forward(x, kernel, stride, padding):
+    oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
+    ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
+    return _max_pool2d_forward(x, kernel, stride, padding, oh_size, ow_size)
+
+
+@njit(parallel=True, cache=True)
+def max_pool2d_backward(grad_out, argmax, x_shape):
+    n_size, c_size, h_size, w_size = x_shape
+    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=grad_out.dtype)
+    for plane in prange(n_size * c_size):
+        n, c = plane // c_size, plane % c_size
+        for oh in range(grad_out.shape[2]):
+            for ow in range(grad_out.shape[3]):
+                position = argmax[n, c, oh, ow]
+                grad_x[n, c, position // w_size, position % w_size] += grad_out[n, c, oh, ow]
+    return grad_x
+
+
+@njit(cache=True)
+def _window_divisor(oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad):
+    if count_include_pad:
+        return kernel[0] * kernel[1]
+    h0, w0 = oh * stride[0] - padding[0], ow * stride[1] - padding[1]
+    rows = min(h0 + kernel[0], h_size) - max(h0, 0)
+    cols = min(w0 + kernel[1], w_size) - max(w0, 0)
+    return rows * cols
+
+
+@njit(parallel=True, cache=True)
+def _avg_pool2d_forward(x, kernel, stride, padding, count_include_pad, oh_size, ow_size):
+    n_size, c_size, h_size, w_size = x.shape
+    out = np.zeros((n_size, c_size, oh_size, ow_size), dtype=x.dtype)
+    for plane in prange(n_size * c_size):
+        n, c = plane // c_size, plane % c_size
+        for oh in range(oh_size):
+            for ow in range(ow_size):
+                total = 0.0
+                for i in range(kernel[0]):
+                    h = oh * stride[0] + i - padding[0]
+                    if h < 0 or h >= h_size:
+                        continue
+                    for j in range(kernel[1]):
+                        w = ow * stride[1] + j - padding[1]
+                        if 0 <= w < w_size:
+                            total += x[n, c, h, w]
+                divisor = _window_divisor(
+                    oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad
+                )
+                out[n, c, oh, ow] = total / divisor
+    return out
+
+
+def avg_pool2d_forward(x, kernel, stride, padding, count_include_pad):
+    oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
+    ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
+    return _avg_pool2d_forward(x, kernel, stride, padding, count_include_pad, oh_size, ow_size)
+
+
+@njit(parallel=True, cache=True)
+def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_include_pad):
+    n_size, c_size, h_size, w_size = x_shape
+    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=grad_out.dtype)
+    for plane in prange(n_size * c_size):
+        n, c = plane // c_size, plane % c_size
+        for oh in range(grad_out.shape[2]):
+            for ow in range(grad_out.shape[3]):
+                divisor = _window_divisor(
+                    oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad
+                )
+                share = grad_out[n, c, oh, ow] / divisor
+                for i in range(kernel[0]):
+                    h = oh * stride[0] + i - padding[0]
+                    if h < 0 or h >= h_size:
+                        continue
+                    for j in range(kernel[1]):
+                        w = ow * stride[1] + j - padding[1]
+                        if 0 <= w < w_size:
+                            grad_x[n, c, h, w] += share
+    return grad_x
