@@ -32,8 +32,9 @@ print(json.dumps({
 
 def run(env_updates):
     env = dict(os.environ, **env_updates)
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                            env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -59,7 +60,9 @@ def test_disable_jit_runs_the_same_kernels_as_python():
 
 def test_importing_the_package_leaves_the_kernels_uncompiled():
     code = "import sys, tinygrad_cnn.functional; print('numba' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 

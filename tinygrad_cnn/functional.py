@@ -20,7 +20,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
     """Mean over each window; padding counts as zeros unless count_include_pad=False."""
     return AvgPool2d.apply(
-        x, kernel_size=kernel_size, stride=stride, padding=padding,
+        x,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
         count_include_pad=count_include_pad,
     )
 

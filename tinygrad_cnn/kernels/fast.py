@@ -79,7 +79,9 @@ def conv2d_forward(x, weight, stride, padding, dilation):
     return out.reshape(x.shape[0], f_size, oh_size, ow_size), (columns, x.shape)
 
 
-def conv2d_backward(cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True):
+def conv2d_backward(
+    cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True
+):
     """From out[n] = W @ columns[n] (the matmul rule, see ops/matmul.py):
     dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im."""
     columns, x_shape = cache

@@ -50,7 +50,9 @@ def conv2d_forward(x, weight, stride, padding, dilation):
     return out, x
 
 
-def conv2d_backward(cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True):
+def conv2d_backward(
+    cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True
+):
     """Gradients of the convolution for the input and the weight.
 
     Every term of the forward sum, out[n, f, oh, ow] += x[n, c, h, w] * weight[f, c, i, j],

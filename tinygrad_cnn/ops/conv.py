@@ -64,7 +64,9 @@ class Conv2d(Function):
         ctx.kernels = kernels or fast_kernels()
         dtype = np.result_type(x, weight)
         x, weight = np.ascontiguousarray(x, dtype), np.ascontiguousarray(weight, dtype)
-        out, ctx.cache = ctx.kernels.conv2d_forward(x, weight, ctx.stride, ctx.padding, ctx.dilation)
+        out, ctx.cache = ctx.kernels.conv2d_forward(
+            x, weight, ctx.stride, ctx.padding, ctx.dilation
+        )
         ctx.weight = weight
         if bias is not None:
             out += bias.reshape(1, -1, 1, 1)

@@ -78,6 +78,10 @@ class AvgPool2d(Function):
     @staticmethod
     def backward(ctx, g):
         return ctx.kernels.avg_pool2d_backward(
-            np.ascontiguousarray(g), ctx.x_shape, ctx.kernel, ctx.stride, ctx.padding,
+            np.ascontiguousarray(g),
+            ctx.x_shape,
+            ctx.kernel,
+            ctx.stride,
+            ctx.padding,
             ctx.count_include_pad,
         )
