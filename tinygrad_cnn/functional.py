@@ -2,8 +2,14 @@
 as F``). Each is a thin door to an op in ``ops/``, where its forward, backward and derivation
 are."""
 
+import numpy as np
+
+from tinygrad_cnn import rng
+from tinygrad_cnn.autograd import no_grad
 from tinygrad_cnn.ops.conv import Conv2d
+from tinygrad_cnn.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
 from tinygrad_cnn.ops.pool import AvgPool2d, MaxPool2d
+from tinygrad_cnn.tensor import Tensor
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -69,3 +75,180 @@ def softmax(x, axis=-1):
 
 def log_softmax(x, axis=-1):
     return x.log_softmax(axis)
+
+
+# ----------------------------------------------------------------- layers as functions
+def linear(x, weight, bias=None):
+    """x @ weight^T + bias, with weight of shape (out_features, in_features)."""
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def dropout(x, p=0.5, training=True):
+    """Inverted dropout: in training, zero each element with probability p and scale the
+    survivors by 1 / (1 - p), so the expected value is unchanged and evaluation needs no
+    rescaling. The mask is a constant, so the gradient is zero where an element was dropped
+    and scaled by 1 / (1 - p) elsewhere. Outside training it is the identity."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    keep = rng.generator().random(x.shape) >= p
+    scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return x * (keep * scale).astype(x.dtype)
+
+
+def batch_norm(
+    x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    """Normalize each channel (axis 1) to zero mean and unit variance, then scale and shift:
+    y = (x - mean) / sqrt(var + eps) * weight + bias.
+
+    In training the mean and the (biased) variance come from the batch, over every axis but
+    1, and the running statistics (numpy arrays, updated in place) move towards them:
+    running = (1 - momentum) * running + momentum * batch, with the unbiased variance, as in
+    PyTorch. In evaluation the running statistics are used. Built from ops, so autograd
+    derives the backward (including the paths through the batch mean and variance).
+    """
+    if x.ndim < 2 or x.shape[1] != np.size(running_mean):
+        raise ValueError(
+            f"batch_norm: input {x.shape} must have {np.size(running_mean)} channels on axis 1"
+        )
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training:
+        count = x.numel() // x.shape[1]
+        if count < 2:
+            raise ValueError(
+                f"batch_norm: training needs more than 1 value per channel, got input {x.shape}"
+            )
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True, correction=0)
+        with no_grad():
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.data.reshape(-1)
+            running_var *= 1 - momentum
+            running_var += momentum * var.data.reshape(-1) * count / (count - 1)
+    else:
+        mean = Tensor(running_mean.reshape(shape), dtype=x.dtype)
+        var = Tensor(running_var.reshape(shape), dtype=x.dtype)
+    out = (x - mean) / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+# ----------------------------------------------------------------- losses
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction, op):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(losses, reduction):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _class_indices(scores, target, op):
+    """Check (N, C) scores against (N,) integer class indices; return the indices (numpy)."""
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if scores.ndim != 2:
+        raise ValueError(f"{op}: input must be 2-D (N, C), got shape {scores.shape}")
+    if target.dtype.kind not in "iu":
+        raise ValueError(f"{op}: target must hold integer class indices, got dtype {target.dtype}")
+    if target.shape != scores.shape[:1]:
+        raise ValueError(
+            f"{op}: target of shape {target.shape} does not match input {scores.shape} "
+            f"(expected ({scores.shape[0]},))"
+        )
+    if target.size and (target.min() < 0 or target.max() >= scores.shape[1]):
+        raise ValueError(
+            f"{op}: target values must be class indices in [0, {scores.shape[1] - 1}], "
+            f"got values from {target.min()} to {target.max()}"
+        )
+    return target
+
+
+def _same_shape(x, target, op):
+    target = target if isinstance(target, Tensor) else Tensor(target, dtype=x.dtype)
+    if target.shape != x.shape:
+        raise ValueError(f"{op}: input {x.shape} and target {target.shape} have different shapes")
+    return target
+
+
+def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy from raw scores (N, C) and integer targets (N,): log_softmax and the
+    negative log-likelihood fused into one stable op (see ops/loss.py)."""
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target = _class_indices(logits, target, "cross_entropy")
+    return CrossEntropy.apply(
+        logits, target=target, reduction=reduction, label_smoothing=label_smoothing
+    )
+
+
+def nll_loss(log_probs, target, reduction="mean"):
+    """Negative log-likelihood: -log_probs[i, target_i], given log-probabilities (N, C)."""
+    _check_reduction(reduction, "nll_loss")
+    target = _class_indices(log_probs, target, "nll_loss")
+    return _reduce(-log_probs[np.arange(len(target)), target], reduction)
+
+
+def binary_cross_entropy(probs, target, reduction="mean"):
+    """-[t log p + (1 - t) log(1 - p)] on probabilities p in [0, 1]; each log is clipped at
+    -100 as in PyTorch, so p = 0 or 1 gives a finite loss. Prefer the with_logits version."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    target = _same_shape(probs, target, "binary_cross_entropy")
+    if probs.numel() and (probs.data.min() < 0 or probs.data.max() > 1):
+        raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+    with np.errstate(divide="ignore"):
+        log_p = probs.log().clip(min=-100.0)
+        log_not_p = (1 - probs).log().clip(min=-100.0)
+    return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
+    """Binary cross-entropy of sigmoid(logits), computed stably in one op (ops/loss.py)."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    target = _same_shape(logits, target, "binary_cross_entropy_with_logits")
+    return BinaryCrossEntropyWithLogits.apply(logits, target=target.data, reduction=reduction)
+
+
+def mse_loss(x, target, reduction="mean"):
+    """(x - target)^2, averaged by default."""
+    _check_reduction(reduction, "mse_loss")
+    return _reduce((x - _same_shape(x, target, "mse_loss")) ** 2, reduction)
+
+
+def l1_loss(x, target, reduction="mean"):
+    """|x - target|, averaged by default."""
+    _check_reduction(reduction, "l1_loss")
+    return _reduce((x - _same_shape(x, target, "l1_loss")).abs(), reduction)
+
+
+# ----------------------------------------------------------------- penalties
+def l2_penalty(parameters):
+    """sum of w^2 over ``parameters``: add ``lam * l2_penalty(model.parameters())`` to the
+    loss for C_reg = C + lam * sum w^2. Its gradient adds 2 * lam * w to each weight's.
+
+    Not the same as an optimizer's ``weight_decay``: that adds wd * w to the gradient inside
+    the update (SGD: equal to this penalty with lam = wd / 2; Adam: scaled by Adam's
+    per-weight step sizes; AdamW: decoupled, shrinking w directly). The penalty is part of the
+    loss you report; weight decay is not. Pass only weights (not biases) if you want the
+    course's formula: ``[p for name, p in model.named_parameters() if name.endswith("weight")]``.
+    """
+    return sum(((p * p).sum() for p in parameters), Tensor(0.0))
+
+
+def l1_penalty(parameters):
+    """sum of |w| over ``parameters`` (gradient lam * sign(w): pushes weights to exactly 0)."""
+    return sum((p.abs().sum() for p in parameters), Tensor(0.0))

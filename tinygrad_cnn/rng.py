@@ -21,3 +21,16 @@ def manual_seed(seed):
 def generator():
     """The current ``numpy.random.Generator``."""
     return _generator
+
+
+def get_rng_state():
+    """The generator's state as a JSON-friendly dict (saved in checkpoints)."""
+    return _generator.bit_generator.state
+
+
+def set_rng_state(state):
+    """Restore a state from ``get_rng_state``: the run continues with the same random draws."""
+    global _generator
+    generator = np.random.default_rng()
+    generator.bit_generator.state = state
+    _generator = generator

@@ -18,6 +18,12 @@ def _shift(x, axis):
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
 
 
+def log_softmax(a, axis):
+    """a - logsumexp(a) along ``axis``, stably (a plain numpy function, shared with the loss)."""
+    shifted = a - _shift(a, axis)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
 class LogSumExp(Function):
     """out = log sum_j e^{a_j} = m + log sum_j e^{a_j - m}   (m the max, see above).
 
@@ -89,8 +95,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis=-1):
         ctx.axis = normalize_axis(axis, a.ndim, "log_softmax")
-        shifted = a - _shift(a, ctx.axis)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=ctx.axis, keepdims=True))
+        out = log_softmax(a, ctx.axis)
         ctx.save_for_backward(out)
         return out
 
