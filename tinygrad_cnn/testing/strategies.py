@@ -26,8 +26,16 @@ def broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4):
     ).map(lambda result: result.input_shapes)
 
 
-def _far_from(points, gap):
-    return lambda value: all(abs(value - p) >= gap for p in points)
+def _push_away(points, gap):
+    """Move a value that lies within ``gap`` of one of ``points`` to exactly ``gap`` away."""
+
+    def push(value):
+        for p in points:
+            if abs(value - p) < gap:
+                value = p + gap if value >= p else p - gap
+        return value
+
+    return push
 
 
 @st.composite
@@ -64,7 +72,7 @@ def float_arrays(
         min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64
     )
     if avoid:
-        elements = elements.filter(_far_from(avoid, min_gap))
+        elements = elements.map(_push_away(avoid, min_gap))
     return shape.flatmap(
         lambda s: hnp.arrays(np.float64, s, elements=elements).map(lambda a: a.astype(dtype))
     )
