@@ -11,26 +11,33 @@ Numba notes: kernels compile on their first call for each dtype (float32, float6
 cached on disk (``cache=True``), so a second process loads them instead of recompiling.
 ``NUMBA_NUM_THREADS`` sets the number of threads; ``NUMBA_DISABLE_JIT=1`` runs these very
 functions as plain Python, for stepping through them in a debugger.
+
+Each compiled kernel (``_fill_columns``, ...) writes into arrays that a plain Python function
+allocated with numpy (whose allocator asks Linux for huge pages for large arrays); the kernels
+themselves allocate nothing. How threads and memory are set up for a training loop, and why,
+is in ``runtime.py``.
 """
 
-import os
+import numpy as np
+from numba import njit, prange
 
-# After a parallel kernel, Numba's OpenMP threads spin-wait by default and take both cores
-# from the BLAS matmul that follows (an im2col + matmul measured 8 ms instead of 3). Passive
-# waiting lets them sleep. It must be set before the OpenMP runtime starts, i.e. here.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
+from tinygrad_cnn.kernels import runtime
 from tinygrad_cnn.kernels.reference import output_size
+
+runtime.configure()  # threads and memory for a training loop: see runtime.py
+
+
+def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
+    n_size, c_size = x.shape[:2]
+    columns = np.zeros((n_size, c_size * kh * kw, oh_size * ow_size), dtype=x.dtype)
+    _fill_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    return columns
 
 
 @njit(parallel=True, cache=True)
-def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
-    """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
+def _fill_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size):
     n_size, c_size, h_size, w_size = x.shape
-    columns = np.zeros((n_size, c_size * kh * kw, oh_size * ow_size), dtype=x.dtype)
     for n in prange(n_size):
         for c in range(c_size):
             for i in range(kh):
@@ -44,14 +51,18 @@ def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
                             w = ow * stride[1] + j * dilation[1] - padding[1]
                             if 0 <= w < w_size:
                                 columns[n, row, oh * ow_size + ow] = x[n, c, h, w]
-    return columns
+
+
+def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    """The adjoint of im2col: add every column entry back to the input position it came from."""
+    grad_x = np.zeros(x_shape, dtype=columns.dtype)
+    _add_columns(columns, grad_x, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    return grad_x
 
 
 @njit(parallel=True, cache=True)
-def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
-    """The adjoint of im2col: add every column entry back to the input position it came from."""
-    n_size, c_size, h_size, w_size = x_shape
-    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=columns.dtype)
+def _add_columns(columns, grad_x, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    n_size, c_size, h_size, w_size = grad_x.shape
     for n in prange(n_size):
         for c in range(c_size):
             for i in range(kh):
@@ -65,7 +76,6 @@ def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size
                             w = ow * stride[1] + j * dilation[1] - padding[1]
                             if 0 <= w < w_size:
                                 grad_x[n, c, h, w] += columns[n, row, oh * ow_size + ow]
-    return grad_x
 
 
 def conv2d_forward(x, weight, stride, padding, dilation):
@@ -75,7 +85,7 @@ def conv2d_forward(x, weight, stride, padding, dilation):
     oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
     ow_size = output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
     columns = im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size)
-    out = np.matmul(weight.reshape(f_size, -1), columns)
+    out = runtime.matmul_over_batch(weight.reshape(f_size, -1), columns)
     return out.reshape(x.shape[0], f_size, oh_size, ow_size), (columns, x.shape)
 
 
@@ -90,55 +100,60 @@ def conv2d_backward(
     g = grad_out.reshape(n_size, f_size, oh_size * ow_size)
     grad_x = grad_weight = None
     if need_weight:
-        grad_weight = np.matmul(g, columns.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+        per_image = runtime.matmul_over_batch(g, columns.transpose(0, 2, 1))
+        grad_weight = per_image.sum(axis=0).reshape(weight.shape)
     if need_x:
-        grad_columns = np.matmul(weight.reshape(f_size, -1).T, g)
+        grad_columns = runtime.matmul_over_batch(weight.reshape(f_size, -1).T, g)
         grad_x = col2im(grad_columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size)
     return grad_x, grad_weight
 
 
 @njit(parallel=True, cache=True)
-def _max_pool2d_forward(x, kernel, stride, padding, oh_size, ow_size):
+def _max_pool2d_forward(x, out, argmax, kernel, stride, padding):
     n_size, c_size, h_size, w_size = x.shape
-    out = np.empty((n_size, c_size, oh_size, ow_size), dtype=x.dtype)
-    argmax = np.empty((n_size, c_size, oh_size, ow_size), dtype=np.int64)
+    oh_size, ow_size = out.shape[2:]
     for plane in prange(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
+            h_start = oh * stride[0] - padding[0]
+            h_lo, h_hi = max(h_start, 0), min(h_start + kernel[0], h_size)
             for ow in range(ow_size):
-                best, best_at = -np.inf, -1
-                for i in range(kernel[0]):
-                    h = oh * stride[0] + i - padding[0]
-                    if h < 0 or h >= h_size:
-                        continue
-                    for j in range(kernel[1]):
-                        w = ow * stride[1] + j - padding[1]
-                        if 0 <= w < w_size:
-                            value = x[n, c, h, w]
-                            if value > best or best_at == -1 or np.isnan(value):
-                                best, best_at = value, h * w_size + w
+                w_start = ow * stride[1] - padding[1]
+                w_lo, w_hi = max(w_start, 0), min(w_start + kernel[1], w_size)
+                best, best_at = x[n, c, h_lo, w_lo], h_lo * w_size + w_lo
+                for h in range(h_lo, h_hi):
+                    for w in range(w_lo, w_hi):
+                        value = x[n, c, h, w]
+                        if value > best or value != value:  # value != value: a NaN wins
+                            best, best_at = value, h * w_size + w
                 out[n, c, oh, ow] = best
                 argmax[n, c, oh, ow] = best_at
-    return out, argmax
 
 
 def max_pool2d_forward(x, kernel, stride, padding):
     oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
     ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
-    return _max_pool2d_forward(x, kernel, stride, padding, oh_size, ow_size)
+    out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
+    argmax = np.empty(out.shape, dtype=np.int64)
+    _max_pool2d_forward(x, out, argmax, kernel, stride, padding)
+    return out, argmax
+
+
+def max_pool2d_backward(grad_out, argmax, x_shape):
+    grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
+    _max_pool2d_backward(grad_out, argmax, grad_x)
+    return grad_x
 
 
 @njit(parallel=True, cache=True)
-def max_pool2d_backward(grad_out, argmax, x_shape):
-    n_size, c_size, h_size, w_size = x_shape
-    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=grad_out.dtype)
+def _max_pool2d_backward(grad_out, argmax, grad_x):
+    n_size, c_size, h_size, w_size = grad_x.shape
     for plane in prange(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(grad_out.shape[2]):
             for ow in range(grad_out.shape[3]):
                 position = argmax[n, c, oh, ow]
                 grad_x[n, c, position // w_size, position % w_size] += grad_out[n, c, oh, ow]
-    return grad_x
 
 
 @njit(cache=True)
@@ -152,9 +167,9 @@ def _window_divisor(oh, ow, kernel, stride, padding, h_size, w_size, count_inclu
 
 
 @njit(parallel=True, cache=True)
-def _avg_pool2d_forward(x, kernel, stride, padding, count_include_pad, oh_size, ow_size):
+def _avg_pool2d_forward(x, out, kernel, stride, padding, count_include_pad):
     n_size, c_size, h_size, w_size = x.shape
-    out = np.zeros((n_size, c_size, oh_size, ow_size), dtype=x.dtype)
+    oh_size, ow_size = out.shape[2:]
     for plane in prange(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
@@ -172,19 +187,25 @@ def _avg_pool2d_forward(x, kernel, stride, padding, count_include_pad, oh_size, 
                     oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad
                 )
                 out[n, c, oh, ow] = total / divisor
-    return out
 
 
 def avg_pool2d_forward(x, kernel, stride, padding, count_include_pad):
     oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
     ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
-    return _avg_pool2d_forward(x, kernel, stride, padding, count_include_pad, oh_size, ow_size)
+    out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
+    _avg_pool2d_forward(x, out, kernel, stride, padding, count_include_pad)
+    return out
+
+
+def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_include_pad):
+    grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
+    _avg_pool2d_backward(grad_out, grad_x, kernel, stride, padding, count_include_pad)
+    return grad_x
 
 
 @njit(parallel=True, cache=True)
-def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_include_pad):
-    n_size, c_size, h_size, w_size = x_shape
-    grad_x = np.zeros((n_size, c_size, h_size, w_size), dtype=grad_out.dtype)
+def _avg_pool2d_backward(grad_out, grad_x, kernel, stride, padding, count_include_pad):
+    n_size, c_size, h_size, w_size = grad_x.shape
     for plane in prange(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(grad_out.shape[2]):
@@ -201,4 +222,3 @@ def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_includ
                         w = ow * stride[1] + j - padding[1]
                         if 0 <= w < w_size:
                             grad_x[n, c, h, w] += share
-    return grad_x
