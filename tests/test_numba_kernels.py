@@ -74,3 +74,18 @@ def test_float32_stays_float32_through_conv_and_pool():
     assert out.dtype == np.float32
     out.sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_matmul_over_batch_equals_numpy():
+    from tinygrad_cnn.kernels import runtime
+
+    generator = np.random.default_rng(0)
+    weight = generator.standard_normal((4, 6))
+    stack = generator.standard_normal((7, 6, 5))
+    grads = generator.standard_normal((7, 4, 5))
+    np.testing.assert_allclose(runtime.matmul_over_batch(weight, stack), weight @ stack)
+    np.testing.assert_allclose(runtime.matmul_over_batch(grads, stack.transpose(0, 2, 1)),
+                               grads @ stack.transpose(0, 2, 1))
+    np.testing.assert_allclose(runtime.matmul_over_batch(weight.T, grads), weight.T @ grads)
+    one = runtime.matmul_over_batch(weight, stack[:1])
+    np.testing.assert_allclose(one, weight @ stack[:1])
