@@ -84,8 +84,9 @@ def test_matmul_over_batch_equals_numpy():
     stack = generator.standard_normal((7, 6, 5))
     grads = generator.standard_normal((7, 4, 5))
     np.testing.assert_allclose(runtime.matmul_over_batch(weight, stack), weight @ stack)
-    np.testing.assert_allclose(runtime.matmul_over_batch(grads, stack.transpose(0, 2, 1)),
-                               grads @ stack.transpose(0, 2, 1))
+    np.testing.assert_allclose(
+        runtime.matmul_over_batch(grads, stack.transpose(0, 2, 1)), grads @ stack.transpose(0, 2, 1)
+    )
     np.testing.assert_allclose(runtime.matmul_over_batch(weight.T, grads), weight.T @ grads)
     one = runtime.matmul_over_batch(weight, stack[:1])
     np.testing.assert_allclose(one, weight @ stack[:1])

@@ -1,22 +1,96 @@
-"""The ``tinygrad-cnn`` command line."""
+"""The ``tinygrad-cnn`` command line: train, evaluate, predict, summary, demo.
+
+Each subcommand is a small function that turns arguments into calls of the library
+(``training.Run``, ``models``, ``data``); errors in the user's input end the program with
+one line on stderr and a non-zero exit status, never a traceback.
+"""
 
 import argparse
 import sys
+import time
+from pathlib import Path
+
+import numpy as np
 
 import tinygrad_cnn
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage dump) and exits with 2."""
+
+    def error(self, message):
+        self.exit(2, f"tinygrad-cnn: error: {message}\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    from tinygrad_cnn.data.mnist import DATASETS
+    from tinygrad_cnn.models import MODELS
+    from tinygrad_cnn.training import OPTIMIZERS, TrainConfig
+
+    parser = ArgumentParser(
         prog="tinygrad-cnn",
-        description="A readable deep-learning engine for teaching convolutional networks.",
+        description="Train, evaluate and inspect small CNNs on MNIST with tinygrad_cnn.",
     )
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {tinygrad_cnn.__version__}"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    defaults = TrainConfig()
+
+    train = commands.add_parser("train", help="train a model on MNIST (LeNet-5 + Adam by default)")
+    train.add_argument("--model", choices=MODELS, help=f"default {defaults.model}")
+    train.add_argument("--dataset", choices=DATASETS, default=defaults.dataset)
+    train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
+    train.add_argument(
+        "--lr", type=float, help="learning rate (default: per optimizer, 2e-3 for Adam)"
+    )
+    train.add_argument("--momentum", type=float, default=defaults.momentum, help="SGD/RMSprop")
+    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    train.add_argument("--dropout", type=float, default=defaults.dropout)
+    train.add_argument(
+        "--schedule",
+        choices=["cosine", "constant"],
+        default=defaults.schedule,
+        help="learning-rate schedule over the run (default cosine)",
+    )
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument(
+        "--data-dir",
+        help="folder with the four IDX files (else $TINYGRAD_CNN_DATA, "
+        "~/.cache/tinygrad_cnn/<dataset>, or download)",
+    )
+    train.add_argument("--limit", type=int, help="train on the first N images only")
+    train.add_argument(
+        "--val-split",
+        type=float,
+        default=defaults.val_split,
+        help="fraction of the training images held out for validation (default 0.1)",
+    )
+    train.add_argument("--out", help="run folder (default runs/<model>-<date>-<time>)")
+    train.add_argument(
+        "--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT"
+    )
+
+    evaluate = commands.add_parser(
+        "evaluate", help="accuracy, per-class accuracy, confusion matrix"
+    )
+    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data-dir")
+
+    predict = commands.add_parser("predict", help="top-3 classes for an image")
+    predict.add_argument("checkpoint")
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--image", help="a PNG (or any image Pillow reads); needs Pillow")
+    source.add_argument("--index", type=int, help="an image of the test set, by position")
+    predict.add_argument("--data-dir")
+
+    summary = commands.add_parser("summary", help="the model's layers, output shapes, parameters")
+    summary.add_argument("--model", choices=MODELS, default=defaults.model)
+
     demo = commands.add_parser(
-        "demo", help="train a small network on two spirals with plain Tensor ops"
+        "demo", help="train a tiny network on two spirals with plain Tensor ops"
     )
     demo.add_argument(
         "--steps", type=int, default=2000, help="gradient descent steps (default 2000)"
@@ -27,6 +101,137 @@ def build_parser():
     return parser
 
 
+# ----------------------------------------------------------------- train
+def run_train(args):
+    from tinygrad_cnn.training import Run, TrainConfig
+
+    defaults = TrainConfig()
+    if args.resume:
+        run = Run.resume(args.resume, folder=args.out, epochs=args.epochs)
+        if args.model is not None and args.model != run.config.model:
+            raise ValueError(f"{args.resume} holds a {run.config.model} model, not {args.model}")
+    else:
+        config = TrainConfig(
+            model=args.model or defaults.model,
+            dataset=args.dataset,
+            epochs=args.epochs or defaults.epochs,
+            batch_size=args.batch_size,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            momentum=args.momentum,
+            weight_decay=args.weight_decay,
+            dropout=args.dropout,
+            seed=args.seed,
+            limit=args.limit,
+            val_split=args.val_split,
+            data_dir=args.data_dir,
+            schedule=args.schedule,
+        ).check()
+        folder = Path(args.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+        if (folder / "last.npz").exists() or (folder / "metrics.jsonl").exists():
+            raise ValueError(
+                f"{folder} already holds a run; choose another --out, or continue it with "
+                f"--resume {folder / 'last.npz'}"
+            )
+        run = Run(config, folder)
+    print(
+        f"training {run.config.model} on {run.config.dataset}: "
+        f"{len(run.train_loader.labels):,} images, run folder {run.folder}"
+    )
+    return 0 if run.fit() is not None else 130
+
+
+# ----------------------------------------------------------------- evaluate and predict
+def _load_trained(path):
+    """(model in eval mode, training config) from a checkpoint written by train."""
+    from tinygrad_cnn import serialization
+    from tinygrad_cnn.training import TrainConfig, build_model
+
+    state = serialization.load(path)
+    if not isinstance(state, dict) or "config" not in state or "model" not in state:
+        raise ValueError(f"{path} is not a checkpoint written by tinygrad-cnn train")
+    config = TrainConfig(**state["config"])
+    model = build_model(config.model, config.dropout)
+    try:
+        model.load_state_dict(state["model"])
+    except ValueError as err:
+        raise ValueError(f"{path}: does not fit a {config.model} model: {err}") from None
+    return model.eval(), config
+
+
+def run_evaluate(args):
+    from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
+    from tinygrad_cnn.training import evaluate
+
+    model, config = _load_trained(args.checkpoint)
+    _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
+    loss, accuracy, predicted = evaluate(model, DataLoader(images, labels, 1000))
+    classes = DATASETS[config.dataset]["classes"]
+    confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    print(
+        f"{config.model} on the {config.dataset} test set: accuracy {accuracy:.4f} "
+        f"({int(np.trace(confusion)):,} of {len(labels):,}), loss {loss:.4f}"
+    )
+    print("\nper-class accuracy:")
+    for k, name in enumerate(classes):
+        total = confusion[k].sum()
+        print(
+            f"  {k} {name:<12} {confusion[k, k] / max(total, 1):.4f}  ({confusion[k, k]}/{total})"
+        )
+    print("\nconfusion matrix (rows: true class, columns: predicted class):")
+    print("      " + "".join(f"{k:>6}" for k in range(len(classes))))
+    for k in range(len(classes)):
+        print(f"{k:>6}" + "".join(f"{n:>6}" for n in confusion[k]))
+    return 0
+
+
+def read_image(path):
+    """A picture file as a 28x28 uint8 array in MNIST's style (light digit on black)."""
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:
+        raise ValueError("reading images needs Pillow: pip install 'tinygrad_cnn[image]'") from None
+    try:
+        with Image.open(path) as image:
+            gray = np.asarray(image.convert("L").resize((28, 28), Image.BILINEAR), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError) as err:
+        raise ValueError(f"cannot read image {path}: {err}") from None
+    return 255 - gray if gray.mean() > 127 else gray  # dark digit on light paper: invert
+
+
+def run_predict(args):
+    from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
+    from tinygrad_cnn.tensor import Tensor
+
+    model, config = _load_trained(args.checkpoint)
+    if args.image is not None:
+        image, label = read_image(args.image), None
+    else:
+        _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
+        if not 0 <= args.index < len(labels):
+            raise ValueError(f"--index must be in [0, {len(labels) - 1}], got {args.index}")
+        image, label = images[args.index], int(labels[args.index])
+    loader = DataLoader(image[None], np.zeros(1, np.int64), 1)
+    x, _ = next(iter(loader))
+    with tinygrad_cnn.no_grad():
+        probabilities = model(Tensor(x.data)).softmax(axis=1).data[0]
+    classes = DATASETS[config.dataset]["classes"]
+    if label is not None:
+        print(f"test image {args.index}, true class {label} ({classes[label]})")
+    for k in np.argsort(probabilities)[::-1][:3]:
+        print(f"{k}  {classes[k]:<12} {probabilities[k]:.4f}")
+    return 0
+
+
+# ----------------------------------------------------------------- summary and demo
+def run_summary(args):
+    from tinygrad_cnn.training import build_model
+
+    print(build_model(args.model).summary((1, 28, 28)))
+    return 0
+
+
 def run_demo(args):
     from tinygrad_cnn.demo import train_spirals
 
@@ -35,6 +240,16 @@ def run_demo(args):
     tinygrad_cnn.manual_seed(args.seed)
     accuracy = train_spirals(steps=args.steps, hidden=args.hidden, lr=args.lr)
     print(f"final training accuracy: {accuracy:.1%}")
+    return 0
+
+
+COMMANDS = {
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "predict": run_predict,
+    "summary": run_summary,
+    "demo": run_demo,
+}
 
 
 def main(argv=None):
@@ -44,14 +259,16 @@ def main(argv=None):
         parser.print_help()
         return 0
     try:
-        {"demo": run_demo}[args.command](args)
-    except ValueError as err:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return 1
+    except (ValueError, OSError) as err:
         print(f"tinygrad-cnn: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("tinygrad-cnn: interrupted", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":
