@@ -4,9 +4,9 @@
 ``$TINYGRAD_CNN_DATA`` and ``~/.cache/tinygrad_cnn/<dataset>``, under either usual name
 (``train-images-idx3-ubyte.gz`` / ``train-images-idx3-ubyte`` / ``train-images.idx3-ubyte``).
 Missing files are downloaded from the mirrors in turn (``$TINYGRAD_CNN_MIRRORS``, a
-comma-separated list of base URLs, replaces the built-in list) into the first folder; a download goes
-to a temporary file, is checked against the published MD5 checksum, and only then renamed
-into place, so an interrupted or corrupted download never leaves a file behind.
+comma-separated list of base URLs, replaces the built-in list) into the first folder. A
+download goes to a temporary file, is checked against the published MD5 checksum, and only
+then renamed into place, so an interrupted or corrupted download never leaves a file behind.
 """
 
 import gzip
