@@ -114,7 +114,7 @@ def run_train(args):
         config = TrainConfig(
             model=args.model or defaults.model,
             dataset=args.dataset,
-            epochs=args.epochs or defaults.epochs,
+            epochs=defaults.epochs if args.epochs is None else args.epochs,
             batch_size=args.batch_size,
             optimizer=args.optimizer,
             lr=args.lr,
