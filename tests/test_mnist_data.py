@@ -126,6 +126,13 @@ def test_offline_failure_says_where_to_put_the_files(isolated, monkeypatch):
     assert str(isolated / "nowhere") in message and "Downloading failed" in message
 
 
+def test_fashion_mnist_never_picks_up_the_mnist_files(isolated, monkeypatch, mnist_dir):
+    monkeypatch.setenv("TINYGRAD_CNN_DATA", str(mnist_dir))
+    with pytest.raises(ValueError) as info:
+        load_mnist(download=False, dataset="fashion-mnist")
+    assert str(mnist_dir / "fashion-mnist") in str(info.value)
+
+
 def test_no_download_when_told_not_to(isolated):
     with pytest.raises(ValueError, match=r"fashion-mnist: train-images-idx3-ubyte.gz not found"):
         load_mnist(isolated / "nowhere", download=False, dataset="fashion-mnist")

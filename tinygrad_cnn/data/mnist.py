@@ -1,7 +1,8 @@
 """MNIST and Fashion-MNIST: find the four IDX files, or download and verify them.
 
 ``load_mnist(data_dir=None, download=True)`` looks for the files, in order, in ``data_dir``,
-``$TINYGRAD_CNN_DATA`` and ``~/.cache/tinygrad_cnn/<dataset>``, under either usual name
+``$TINYGRAD_CNN_DATA`` (``$TINYGRAD_CNN_DATA/fashion-mnist`` for Fashion-MNIST) and
+``~/.cache/tinygrad_cnn/<dataset>``, under either usual name
 (``train-images-idx3-ubyte.gz`` / ``train-images-idx3-ubyte`` / ``train-images.idx3-ubyte``).
 Missing files are downloaded from the mirrors in turn (``$TINYGRAD_CNN_MIRRORS``, a
 comma-separated list of base URLs, replaces the built-in list) into the first folder. A
@@ -77,12 +78,14 @@ DATASETS = {
 
 
 def candidate_folders(data_dir, dataset):
-    """Where to look, in order: the argument, $TINYGRAD_CNN_DATA, the user cache."""
+    """Where to look, in order: the argument, $TINYGRAD_CNN_DATA (for MNIST; its subfolder
+    named after any other dataset, since the file names are the same), the user cache."""
     folders = []
     if data_dir is not None:
         folders.append(Path(data_dir))
     if os.environ.get("TINYGRAD_CNN_DATA"):
-        folders.append(Path(os.environ["TINYGRAD_CNN_DATA"]))
+        shared = Path(os.environ["TINYGRAD_CNN_DATA"])
+        folders.append(shared if dataset == "mnist" else shared / dataset)
     folders.append(Path.home() / ".cache" / "tinygrad_cnn" / dataset)
     return folders
 
