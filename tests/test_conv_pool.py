@@ -306,3 +306,22 @@ def test_non_contiguous_input():
 def test_bad_input_names_the_op_and_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(data=st.data())
+def test_fast_2x2_max_pool_path_equals_reference(dtype, data):
+    shape = (
+        data.draw(st.integers(1, 2)),
+        data.draw(st.integers(1, 3)),
+        data.draw(st.integers(2, 7)),
+        data.draw(st.integers(2, 7)),
+    )
+    x = data.draw(float_arrays(shape, dtype=dtype, min_value=-2, max_value=2))
+    x = np.round(x)  # many ties
+    if data.draw(st.booleans()):
+        x.ravel()[data.draw(st.integers(0, x.size - 1))] = np.nan
+    out, argmax = fast.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
+    expected, expected_argmax = reference.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0))
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(argmax, expected_argmax)
