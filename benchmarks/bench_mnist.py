@@ -81,38 +81,9 @@ def train_pytorch(model_name, epochs, x, y, test_x, test_y, threads, batch=64):
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    if model_name == "lenet5":
-        model = nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(400, 120),
-            nn.ReLU(),
-            nn.Linear(120, 84),
-            nn.ReLU(),
-            nn.Linear(84, 10),
-        )
-    elif model_name == "keras-cnn":
-        model = nn.Sequential(
-            nn.Conv2d(1, 32, 3),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(64, 64, 3),
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(576, 64),
-            nn.ReLU(),
-            nn.Linear(64, 10),
-        )
-    else:
-        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    from pytorch_models import build
+
+    model = build(model_name)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     steps, total = 0, epochs * math.ceil(len(y) / batch)

@@ -53,25 +53,13 @@ def ours(batch_size, repeats):
 
 def pytorch(batch_size, repeats, threads):
     import torch
+    from pytorch_models import build
     from torch import nn
 
     torch.set_num_threads(threads)
     x, y = batch(batch_size)
     x, y = torch.tensor(x), torch.tensor(y)
-    model = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(400, 120),
-        nn.ReLU(),
-        nn.Linear(120, 84),
-        nn.ReLU(),
-        nn.Linear(84, 10),
-    )
+    model = build("lenet5")
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def step():

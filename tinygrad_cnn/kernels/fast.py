@@ -21,7 +21,7 @@ is in ``runtime.py``.
 import numpy as np
 from numba import njit, prange
 
-from tinygrad_cnn.kernels import runtime
+from tinygrad_cnn.kernels import reference, runtime
 from tinygrad_cnn.kernels.reference import output_size
 
 runtime.configure()  # threads and memory for a training loop: see runtime.py
@@ -182,14 +182,7 @@ def _max_pool2d_backward(grad_out, argmax, grad_x):
                 grad_x[n, c, position // w_size, position % w_size] += grad_out[n, c, oh, ow]
 
 
-@njit(cache=True)
-def _window_divisor(oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad):
-    if count_include_pad:
-        return kernel[0] * kernel[1]
-    h0, w0 = oh * stride[0] - padding[0], ow * stride[1] - padding[1]
-    rows = min(h0 + kernel[0], h_size) - max(h0, 0)
-    cols = min(w0 + kernel[1], w_size) - max(w0, 0)
-    return rows * cols
+_window_divisor = njit(cache=True)(reference.window_divisor)  # the very same function
 
 
 @njit(parallel=True, cache=True)

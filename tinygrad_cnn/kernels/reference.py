@@ -125,7 +125,7 @@ def max_pool2d_backward(grad_out, argmax, x_shape):
     return grad_x
 
 
-def _window_divisor(oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad):
+def window_divisor(oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad):
     """How many elements the average divides by: the whole window (padding counted as zeros)
     or only the elements inside the input."""
     if count_include_pad:
@@ -153,7 +153,7 @@ def avg_pool2d_forward(x, kernel, stride, padding, count_include_pad):
                             w = ow * stride[1] + j - padding[1]
                             if 0 <= h < h_size and 0 <= w < w_size:
                                 total += x[n, c, h, w]
-                    divisor = _window_divisor(
+                    divisor = window_divisor(
                         oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad
                     )
                     out[n, c, oh, ow] = total / divisor
@@ -169,7 +169,7 @@ def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_includ
         for c in range(c_size):
             for oh in range(grad_out.shape[2]):
                 for ow in range(grad_out.shape[3]):
-                    divisor = _window_divisor(
+                    divisor = window_divisor(
                         oh, ow, kernel, stride, padding, h_size, w_size, count_include_pad
                     )
                     share = grad_out[n, c, oh, ow] / divisor
