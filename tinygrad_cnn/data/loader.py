@@ -52,8 +52,8 @@ class DataLoader:
             chosen = order[first : first + self.batch_size]
             if self.drop_last and len(chosen) < self.batch_size:
                 return
-            x = (self.images[chosen].astype(np.float32) / 255 - self.mean) / self.std
-            yield Tensor(x.astype(np.float32)), self.labels[chosen]
+            x = (self.images[chosen].astype(np.float32) / 255 - self.mean) / self.std  # float32
+            yield Tensor(x), self.labels[chosen]
 
     def __iter__(self):
         return self.batches(self.new_order())

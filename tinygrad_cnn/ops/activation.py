@@ -45,6 +45,13 @@ class LeakyRelu(Function):
         return np.where(a > 0, g, g * np.asarray(ctx.negative_slope, g.dtype))
 
 
+def stable_sigmoid(a):
+    """1 / (1 + e^-a) without overflow (see Sigmoid); a plain numpy function, shared with the
+    binary cross-entropy loss."""
+    z = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + z), z / (1 + z))
+
+
 class Sigmoid(Function):
     """out = s(a) = 1 / (1 + e^-a).
 
@@ -61,8 +68,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, a):
-        z = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + z), z / (1 + z))
+        out = stable_sigmoid(a)
         ctx.save_for_backward(out)
         return out
 

@@ -5,6 +5,7 @@ probabilities) are compositions of ops, written in ``functional.py``."""
 import numpy as np
 
 from tinygrad_cnn.autograd import Function
+from tinygrad_cnn.ops.activation import stable_sigmoid
 from tinygrad_cnn.ops.softmax import log_softmax
 
 
@@ -79,6 +80,4 @@ class BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     def backward(ctx, g):
         x, target = ctx.saved_tensors
-        z = np.exp(-np.abs(x))
-        sigmoid = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
-        return _reduction_scale(g, x.size, ctx.reduction) * (sigmoid - target)
+        return _reduction_scale(g, x.size, ctx.reduction) * (stable_sigmoid(x) - target)
