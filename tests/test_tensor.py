@@ -46,6 +46,13 @@ def test_attributes_and_conversions():
     )
 
 
+def test_truth_value_and_number_conversions():
+    assert not tg.Tensor([0.0]) and tg.Tensor(2.0)
+    assert float(tg.Tensor([[1.5]])) == 1.5 and int(tg.Tensor(3)) == 3
+    with pytest.raises(ValueError):
+        bool(tg.Tensor([1.0, 2.0]))
+
+
 def test_comparisons_give_boolean_tensors():
     x = tg.Tensor([1.0, 2.0, 3.0])
     np.testing.assert_array_equal((x > 1.5).data, [False, True, True])

@@ -153,6 +153,15 @@ class Tensor:
     def __array__(self, dtype=None, copy=None):
         return self.data if dtype is None else self.data.astype(dtype)
 
+    def __bool__(self):
+        return bool(self.data)  # numpy's rule: only for a single element
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
     def numpy(self):
         """The underlying numpy array (shared, not copied)."""
         return self.data
