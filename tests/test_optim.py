@@ -116,8 +116,9 @@ def test_bad_settings_are_refused():
         optim.SGD(p, lr=-1)
     with pytest.raises(ValueError, match="nesterov needs momentum"):
         optim.SGD(p, lr=0.1, nesterov=True)
-    with pytest.raises(ValueError, match="Adam: unknown argument 'momentum'"):
+    with pytest.raises(TypeError, match="momentum"):
         optim.Adam(p, momentum=0.9)
+    assert optim.SGD(p, 0.25).param_groups[0]["lr"] == 0.25  # lr by position, as in PyTorch
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
 

@@ -15,24 +15,22 @@ from tinygrad_cnn.autograd import no_grad
 
 
 class Optimizer:
-    defaults = {}
-
-    def __init__(self, params, **hyperparameters):
-        for name in hyperparameters:
-            if name not in self.defaults:
-                raise ValueError(f"{type(self).__name__}: unknown argument {name!r}")
+    def __init__(self, params, defaults):
+        """``params``: an iterable of tensors, or of dicts {"params": [...], "lr": ...} (groups
+        with their own settings); ``defaults``: the settings of groups that do not say."""
+        self.defaults = defaults
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups = []
         for group in groups:
-            self.add_param_group(dict(group), hyperparameters)
+            self.add_param_group(dict(group))
         self.state = {}  # parameter position -> dict of arrays and counters
 
-    def add_param_group(self, group, hyperparameters=None):
+    def add_param_group(self, group):
         """Add {"params": [...], "lr": ..., ...}; missing settings come from the defaults."""
-        settings = dict(self.defaults, **(hyperparameters or {}))
+        settings = dict(self.defaults)
         settings.update(group)
         settings["params"] = list(group["params"])
         for name, value in settings.items():
@@ -135,7 +133,19 @@ class SGD(Optimizer):
     p = p - lr * g
     """
 
-    defaults = dict(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
+    def __init__(
+        self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+            ),
+        )
 
     def check(self, group):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
@@ -169,8 +179,15 @@ class Adam(Optimizer):
     The (1 - beta^t) factors undo the bias of m and v towards their zero start.
     """
 
-    defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
     decoupled_weight_decay = False
+
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False
+    ):
+        super().__init__(
+            params,
+            dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
+        )
 
     def update(self, p, g, state, group):
         beta1, beta2 = group["betas"]
@@ -195,8 +212,12 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019): before the Adam step,
     p = p * (1 - lr * weight_decay), instead of adding weight_decay * p to the gradient."""
 
-    defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)
     decoupled_weight_decay = True
+
+    def __init__(
+        self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
 
 class RMSprop(Optimizer):
@@ -210,7 +231,20 @@ class RMSprop(Optimizer):
     p = p - lr * g / d                                         (otherwise)
     """
 
-    defaults = dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False)
+    def __init__(
+        self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+            ),
+        )
 
     def update(self, p, g, state, group):
         if group["weight_decay"]:
@@ -243,9 +277,25 @@ class Adagrad(Optimizer):
     p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
     """
 
-    defaults = dict(
-        lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10
-    )
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0.0,
+        weight_decay=0.0,
+        initial_accumulator_value=0.0,
+        eps=1e-10,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                eps=eps,
+            ),
+        )
 
     def update(self, p, g, state, group):
         state["step"] = step = state.get("step", 0) + 1
@@ -268,7 +318,8 @@ class Adadelta(Optimizer):
         p = p - lr * delta
     """
 
-    defaults = dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0)
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def update(self, p, g, state, group):
         if group["weight_decay"]:
