@@ -202,7 +202,6 @@ def read_image(path):
 
 def run_predict(args):
     from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
-    from tinygrad_cnn.tensor import Tensor
 
     model, config = _load_trained(args.checkpoint)
     if args.image is not None:
@@ -212,10 +211,11 @@ def run_predict(args):
         if not 0 <= args.index < len(labels):
             raise ValueError(f"--index must be in [0, {len(labels) - 1}], got {args.index}")
         image, label = images[args.index], int(labels[args.index])
-    loader = DataLoader(image[None], np.zeros(1, np.int64), 1)
-    x, _ = next(iter(loader))
+    x, _ = next(
+        iter(DataLoader(image[None], np.zeros(1, np.int64), 1))
+    )  # normalized as in training
     with tinygrad_cnn.no_grad():
-        probabilities = model(Tensor(x.data)).softmax(axis=1).data[0]
+        probabilities = model(x).softmax(axis=1).data[0]
     classes = DATASETS[config.dataset]["classes"]
     if label is not None:
         print(f"test image {args.index}, true class {label} ({classes[label]})")
