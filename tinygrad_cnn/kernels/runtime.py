@@ -29,7 +29,8 @@ from threadpoolctl import threadpool_limits
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 
-_workers = None
+_workers = None  # threads that take slices of matmul_over_batch, besides the caller
+_slices = 1
 
 
 def keep_freed_memory():
@@ -47,14 +48,15 @@ def keep_freed_memory():
 
 def configure():
     """Apply the settings above (called once, when the fast kernels are imported)."""
-    global _workers
+    global _workers, _slices
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if os.environ.get("TINYGRAD_CNN_TUNE_RUNTIME", "1") == "0":
         return
     keep_freed_memory()
     threadpool_limits(limits=1, user_api="blas")
-    if numba.config.NUMBA_NUM_THREADS > 1:
-        _workers = ThreadPoolExecutor(numba.config.NUMBA_NUM_THREADS - 1)
+    _slices = numba.config.NUMBA_NUM_THREADS
+    if _slices > 1:
+        _workers = ThreadPoolExecutor(_slices - 1)
 
 
 def matmul_over_batch(a, b):
@@ -64,7 +66,7 @@ def matmul_over_batch(a, b):
     out = np.empty((n, a.shape[-2], b.shape[-1]), dtype=np.result_type(a.dtype, b.dtype))
     if _workers is None or n < 2:
         return np.matmul(a, b, out=out)
-    bounds = np.linspace(0, n, _workers._max_workers + 2).astype(int)
+    bounds = np.linspace(0, n, _slices + 1).astype(int)
 
     def part(lo, hi):
         np.matmul(a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi])
