@@ -90,6 +90,11 @@ def test_bad_axis_is_a_clear_error(axis):
         tg.ones(2, 3, 4).sum(axis=axis)
 
 
+def test_op_errors_are_prefixed_once_with_the_op_name():
+    with pytest.raises(ValueError, match=r"^logsumexp: axis 5 is out of range"):
+        tg.ones(2, 3).logsumexp(axis=5)
+
+
 def test_max_of_empty_axis_is_a_clear_error():
     with pytest.raises(ValueError, match="max: cannot reduce an empty axis"):
         tg.zeros(0, 3).max(axis=0)

@@ -102,7 +102,8 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.name = _snake_case(cls.__name__)
+        if "name" not in cls.__dict__:  # a class may set its own, e.g. "logsumexp"
+            cls.name = _snake_case(cls.__name__)
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -152,7 +153,7 @@ def backward(root, grad):
             if tensor.grad is None:
                 tensor.grad = np.array(grad, dtype=tensor.data.dtype)  # a copy the user owns
             else:
-                tensor.grad = tensor.grad + grad
+                tensor.grad = (tensor.grad + grad).astype(tensor.data.dtype, copy=False)
             continue
         input_grads = ctx.backward(ctx, grad)
         if not isinstance(input_grads, tuple):

@@ -108,6 +108,8 @@ class GetItem(Function):
     Worked example: a = [10, 20, 30], index [0, 0, 2], g = [1, 1, 1] gives dL/da = [2, 0, 1].
     """
 
+    name = "getitem"
+
     @staticmethod
     def forward(ctx, a, index):
         ctx.index = _index_arrays(index)

@@ -33,6 +33,7 @@ class LogSumExp(Function):
     Worked example: a = [0, 0] gives out = log 2 and dL/da = g * [0.5, 0.5].
     """
 
+    name = "logsumexp"
     needs_float = True
 
     @staticmethod
