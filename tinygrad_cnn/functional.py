@@ -144,7 +144,7 @@ def batch_norm(
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_reduction(reduction, op):
+def check_reduction(reduction, op):
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
@@ -187,7 +187,7 @@ def _same_shape(x, target, op):
 def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
     """Cross-entropy from raw scores (N, C) and integer targets (N,): log_softmax and the
     negative log-likelihood fused into one stable op (see ops/loss.py)."""
-    _check_reduction(reduction, "cross_entropy")
+    check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     target = _class_indices(logits, target, "cross_entropy")
@@ -198,7 +198,7 @@ def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
 
 def nll_loss(log_probs, target, reduction="mean"):
     """Negative log-likelihood: -log_probs[i, target_i], given log-probabilities (N, C)."""
-    _check_reduction(reduction, "nll_loss")
+    check_reduction(reduction, "nll_loss")
     target = _class_indices(log_probs, target, "nll_loss")
     return _reduce(-log_probs[np.arange(len(target)), target], reduction)
 
@@ -206,7 +206,7 @@ def nll_loss(log_probs, target, reduction="mean"):
 def binary_cross_entropy(probs, target, reduction="mean"):
     """-[t log p + (1 - t) log(1 - p)] on probabilities p in [0, 1]; each log is clipped at
     -100 as in PyTorch, so p = 0 or 1 gives a finite loss. Prefer the with_logits version."""
-    _check_reduction(reduction, "binary_cross_entropy")
+    check_reduction(reduction, "binary_cross_entropy")
     target = _same_shape(probs, target, "binary_cross_entropy")
     if probs.numel() and (probs.data.min() < 0 or probs.data.max() > 1):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
@@ -218,20 +218,20 @@ def binary_cross_entropy(probs, target, reduction="mean"):
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(logits), computed stably in one op (ops/loss.py)."""
-    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    check_reduction(reduction, "binary_cross_entropy_with_logits")
     target = _same_shape(logits, target, "binary_cross_entropy_with_logits")
     return BinaryCrossEntropyWithLogits.apply(logits, target=target.data, reduction=reduction)
 
 
 def mse_loss(x, target, reduction="mean"):
     """(x - target)^2, averaged by default."""
-    _check_reduction(reduction, "mse_loss")
+    check_reduction(reduction, "mse_loss")
     return _reduce((x - _same_shape(x, target, "mse_loss")) ** 2, reduction)
 
 
 def l1_loss(x, target, reduction="mean"):
     """|x - target|, averaged by default."""
-    _check_reduction(reduction, "l1_loss")
+    check_reduction(reduction, "l1_loss")
     return _reduce((x - _same_shape(x, target, "l1_loss")).abs(), reduction)
 
 

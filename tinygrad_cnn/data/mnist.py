@@ -165,7 +165,7 @@ def load_mnist(data_dir=None, download=True, dataset="mnist", mirrors=None):
             if not download:
                 raise ValueError(_missing_message(dataset, part, folders))
             mirrors = mirrors or _mirrors_from_environment() or spec["mirrors"]
-            path = _download(part, folders[0], mirrors, spec["md5"][part], dataset, folders)
+            path = _download(part, mirrors, spec["md5"][part], dataset, folders)
         arrays[part] = _checked(read_idx(path), part, count, path)
     return (
         (arrays["train_images"], arrays["train_labels"]),
@@ -178,8 +178,9 @@ def _mirrors_from_environment():
     return [url.strip() for url in value.split(",") if url.strip()]
 
 
-def _download(part, folder, mirrors, accepted_md5, dataset, folders):
-    name = _file_names(part)[0]
+def _download(part, mirrors, accepted_md5, dataset, folders):
+    """Download into the first candidate folder, trying each mirror in turn."""
+    folder, name = folders[0], _file_names(part)[0]
     failures = []
     for mirror in mirrors:
         try:

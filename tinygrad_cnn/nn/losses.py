@@ -8,7 +8,7 @@ from tinygrad_cnn.nn.module import Module
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__)
+        F.check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self):

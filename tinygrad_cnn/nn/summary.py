@@ -20,7 +20,7 @@ def summary(model, input_shape):
             continue
 
         def record(module, inputs, output, name=name):
-            count = sum(p.numel() for p in module._parameters.values() if p is not None)
+            count = sum(p.numel() for p in module._parameters.values())
             rows.append((f"{name or 'model'} ({type(module).__name__})", output.shape, count))
 
         handles.append(module.register_forward_hook(record))

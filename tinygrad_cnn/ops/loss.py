@@ -9,7 +9,8 @@ from tinygrad_cnn.ops.activation import stable_sigmoid
 from tinygrad_cnn.ops.softmax import log_softmax
 
 
-def _reduce(losses, reduction):
+def _reduce_array(losses, reduction):
+    """The reduction on numpy arrays, inside the fused ops (functional._reduce does it on Tensors)."""
     if reduction == "mean":
         return np.mean(losses)
     if reduction == "sum":
@@ -47,7 +48,7 @@ class CrossEntropy(Function):
         q = np.full(logits.shape, label_smoothing / classes, dtype=logits.dtype)
         q[np.arange(n), target] += 1 - label_smoothing
         ctx.q, ctx.log_p, ctx.reduction = q, log_p, reduction
-        return np.asarray(_reduce(-np.sum(q * log_p, axis=1), reduction), dtype=logits.dtype)
+        return np.asarray(_reduce_array(-np.sum(q * log_p, axis=1), reduction), dtype=logits.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -75,7 +76,7 @@ class BinaryCrossEntropyWithLogits(Function):
         ctx.save_for_backward(x, target)
         ctx.reduction = reduction
         losses = np.maximum(x, 0) - x * target + np.log1p(np.exp(-np.abs(x)))
-        return np.asarray(_reduce(losses, reduction), dtype=x.dtype)
+        return np.asarray(_reduce_array(losses, reduction), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):

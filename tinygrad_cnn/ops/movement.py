@@ -9,6 +9,7 @@ import numpy as np
 
 from tinygrad_cnn.autograd import Function, unbroadcast
 from tinygrad_cnn.ops.axes import normalize_axis
+from tinygrad_cnn.tensor import Tensor
 
 
 class Reshape(Function):
@@ -87,7 +88,7 @@ def _index_arrays(index):
     parts = index if isinstance(index, tuple) else (index,)
     converted = []
     for part in parts:
-        if hasattr(part, "_ctx"):  # a Tensor of indices or a mask
+        if isinstance(part, Tensor):  # a Tensor of indices or a mask
             part = part.data
         elif isinstance(part, list):
             part = np.asarray(part)
