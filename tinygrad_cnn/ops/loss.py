@@ -10,7 +10,7 @@ from tinygrad_cnn.ops.softmax import log_softmax
 
 
 def _reduce_array(losses, reduction):
-    """The reduction on numpy arrays, inside the fused ops (functional._reduce does it on Tensors)."""
+    """The reduction on numpy arrays, inside the fused ops (functional._reduce: on Tensors)."""
     if reduction == "mean":
         return np.mean(losses)
     if reduction == "sum":
