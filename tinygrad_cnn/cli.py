@@ -1,4 +1,5 @@
-"""The ``tinygrad-cnn`` command line: train, evaluate, predict, summary, demo.
+"""The ``tinygrad-cnn`` command line: train, evaluate, predict, summary, demo, and the course:
+exercises (list, export, gradescope) and grade.
 
 Each subcommand is a small function that turns arguments into calls of the library
 (``training.Run``, ``models``, ``data``); errors in the user's input end the program with
@@ -98,7 +99,58 @@ def build_parser():
     demo.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default 64)")
     demo.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_course_commands(commands)
     return parser
+
+
+def _add_course_commands(commands):
+    exercises = commands.add_parser(
+        "exercises", help="the course exercises: list them, export the student edition, "
+        "build the Gradescope autograder"
+    )
+    actions = exercises.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=ArgumentParser
+    )
+    listing = actions.add_parser("list", help="every exercise with its topic and points")
+    listing.add_argument(
+        "--tests", default="exercises", help="the exercise tree (default ./exercises)"
+    )
+    export = actions.add_parser(
+        "export", help="write the student edition (stubs, statements, visible tests)"
+    )
+    export.add_argument("out_dir", metavar="OUT_DIR", help="a new folder")
+    export.add_argument("--source", default="exercises", help="default ./exercises")
+    gradescope = actions.add_parser("gradescope", help="write the Gradescope autograder zip")
+    gradescope.add_argument("out_zip", metavar="OUT.zip")
+    gradescope.add_argument("--source", default="exercises", help="default ./exercises")
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade solutions; the student's code runs in separate, limited processes",
+        description="Grade the solutions in DIR. Each exercise's solution.py runs in a child "
+        "process with a timeout per test, a memory limit and a limit for the whole run; the "
+        "tests and their checks run in this process. Exits 0 whenever grading ran, whatever "
+        "the score.",
+    )
+    grade.add_argument("dir", nargs="?", default=".", help="the solutions (default .)")
+    grade.add_argument(
+        "--tests", help="the tests: the instructor's exercise tree for the hidden tests "
+        "(default: the visible tests in DIR)"
+    )
+    grade.add_argument("--only", metavar="NAME", help="one exercise, e.g. dropout")
+    grade.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
+    grade.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per test (default 10)"
+    )
+    grade.add_argument(
+        "--run-limit", type=float, default=600.0, help="seconds for the whole run (default 600)"
+    )
+    grade.add_argument(
+        "--memory", type=int, default=4096, help="MiB of address space per child (default 4096)"
+    )
+    grade.add_argument(
+        "--user", help="run the student's code as this unprivileged user (needs root)"
+    )
 
 
 # ----------------------------------------------------------------- train
@@ -243,12 +295,60 @@ def run_demo(args):
     return 0
 
 
+# ----------------------------------------------------------------- the course
+def run_exercises(args):
+    from tinygrad_cnn.grading import exercises, gradescope
+
+    if args.action == "list":
+        found = exercises.find_exercises(args.tests)
+        width = max(len(e.folder.name) for e in found)
+        for e in found:
+            hidden = sum(t.points for t in e.tests if t.hidden)
+            print(
+                f"{e.folder.name:<{width}}  {e.points:>5g} points ({hidden:g} hidden)  "
+                f"{e.title}: {e.topic}"
+            )
+        print(f"{'total':<{width}}  {sum(e.points for e in found):>5g} points")
+    elif args.action == "export":
+        found = exercises.export(args.source, args.out_dir)
+        print(f"student edition of {len(found)} exercises written to {args.out_dir}")
+    else:
+        found = gradescope.build_autograder_zip(args.source, args.out_zip)
+        print(f"Gradescope autograder for {len(found)} exercises written to {args.out_zip}")
+    return 0
+
+
+def run_grade(args):
+    from tinygrad_cnn.grading import grader
+    from tinygrad_cnn.grading.sandbox import Limits
+
+    started = time.monotonic()
+    try:
+        if args.timeout <= 0 or args.run_limit <= 0 or args.memory <= 0:
+            raise ValueError("--timeout, --run-limit and --memory must be positive")
+        limits = Limits(timeout=args.timeout, memory=args.memory * 2**20)
+        report = grader.grade(
+            args.dir, args.tests, args.only, limits, args.run_limit, args.user
+        )
+    except Exception as err:
+        if args.json:  # Gradescope gets a complete result even when nothing could be graded
+            grader.write_json(grader.failed_results(err, time.monotonic() - started), args.json)
+        raise
+    print(grader.format_table(report))
+    if args.json:
+        grader.write_json(grader.gradescope_results(report), args.json)
+        print(f"results written to {args.json}")
+    return 0
+
+
 COMMANDS = {
     "train": run_train,
     "evaluate": run_evaluate,
     "predict": run_predict,
     "summary": run_summary,
     "demo": run_demo,
+    "exercises": run_exercises,
+    "grade": run_grade,
 }
 
 

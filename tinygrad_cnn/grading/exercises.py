@@ -1,0 +1,179 @@
+"""The exercise tree and the student edition made from it.
+
+An exercise is a folder ``NN_name`` (``10_dropout``: number in course order, then the name)
+holding ``README.md`` (the statement; its first line ``# Title``, a ``**Topic:**`` line),
+``solution.py`` (the reference, the student's part of each function between ``### BEGIN
+SOLUTION`` and ``### END SOLUTION``), ``test_visible.py`` and ``test_hidden.py``. Each test
+carries ``@pytest.mark.points(n)``; points are read from the source (``ast``), never by
+importing it.
+
+The student edition keeps the statements, the visible tests and ``solution.py`` with each
+solution region replaced by ``raise NotImplementedError("dropout: implement
+dropout_forward")``; it holds no reference line and no hidden test.
+"""
+
+import ast
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FOLDER = re.compile(r"^(\d+)_([a-z][a-z0-9_]*)$")
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+VISIBLE, HIDDEN = "test_visible.py", "test_hidden.py"
+
+STUDENT_PYTEST_INI = """\
+# Lets `pytest` in this folder run the visible tests in-process, for debugging (pytest --pdb).
+# Grades come from `tinygrad-cnn grade`, which runs your code in a separate process.
+[pytest]
+addopts = -p tinygrad_cnn.grading.plugin --import-mode=importlib -q
+"""
+
+
+@dataclass
+class Test:
+    name: str
+    points: float
+    hidden: bool
+
+
+@dataclass
+class Exercise:
+    folder: Path
+    title: str = ""
+    topic: str = ""
+    tests: list = field(default_factory=list)
+
+    @property
+    def name(self):
+        """``dropout`` for the folder ``10_dropout``."""
+        return FOLDER.match(self.folder.name).group(2)
+
+    @property
+    def points(self):
+        return sum(t.points for t in self.tests)
+
+    def matches(self, name):
+        return name in (self.name, self.folder.name)
+
+
+def find_exercises(root):
+    """The exercises in ``root`` (folders named like ``10_dropout``), in course order."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"{root} is not a folder of exercises")
+    exercises = []
+    for folder in sorted(root.iterdir(), key=lambda p: p.name):
+        if folder.is_dir() and FOLDER.match(folder.name):
+            exercise = Exercise(folder)
+            _read_statement(exercise)
+            for path in (folder / VISIBLE, folder / HIDDEN):
+                if path.exists():
+                    exercise.tests += [
+                        Test(name, points, path.name == HIDDEN)
+                        for name, points in test_points(path)
+                    ]
+            exercises.append(exercise)
+    if not exercises:
+        raise ValueError(f"{root} holds no exercise folder (named like 10_dropout)")
+    return exercises
+
+
+def _read_statement(exercise):
+    readme = exercise.folder / "README.md"
+    lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
+    exercise.title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), exercise.name)
+    exercise.topic = next(
+        (ln.split("**Topic:**", 1)[1].strip() for ln in lines if "**Topic:**" in ln), ""
+    )
+
+
+def test_points(path):
+    """(test name, points) for each ``test_*`` function of a test file, from its source."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as err:
+        raise ValueError(f"{path}: cannot read its tests: {err}") from None
+    tests = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            points = 0.0
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and ast.unparse(decorator.func) == "pytest.mark.points"
+                    and decorator.args
+                    and isinstance(decorator.args[0], ast.Constant)
+                ):
+                    points = float(decorator.args[0].value)
+            tests.append((node.name, points))
+    return tests
+
+
+# ----------------------------------------------------------------- the student edition
+def strip_solutions(source, exercise, path="solution.py"):
+    """``source`` with every solution region replaced by a stub raising NotImplementedError
+    that names the exercise and the function to implement."""
+    out, inside, function = [], False, None
+    for number, line in enumerate(source.splitlines(keepends=True), start=1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN):
+            if inside:
+                raise ValueError(f"{path}, line {number}: {BEGIN} inside another region")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            what = f"implement {function}" if function else "write this part"
+            out.append(f'{indent}raise NotImplementedError("{exercise}: {what}")\n')
+        elif stripped.startswith(END):
+            if not inside:
+                raise ValueError(f"{path}, line {number}: {END} without {BEGIN}")
+            inside = False
+        elif not inside:
+            match = re.match(r"\s*(?:async\s+)?def\s+(\w+)", line)
+            function = match.group(1) if match else function
+            out.append(line)
+    if inside:
+        raise ValueError(f"{path}: {BEGIN} is never closed by {END}")
+    return "".join(out)
+
+
+def solution_lines(source):
+    """The lines inside solution regions (what the student edition must not contain)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip().startswith(BEGIN):
+            inside = True
+        elif line.strip().startswith(END):
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def export(source_root, out_dir):
+    """Write the student edition of the exercises in ``source_root`` into ``out_dir`` (which
+    must not exist yet, so nothing is ever overwritten). Returns the exercises."""
+    source_root, out_dir = Path(source_root), Path(out_dir)
+    if out_dir.exists():
+        raise ValueError(f"{out_dir} already exists; export into a new folder")
+    exercises = find_exercises(source_root)
+    for exercise in exercises:
+        if not (exercise.folder / "solution.py").exists():
+            raise ValueError(f"{exercise.folder} has no solution.py")
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for exercise in exercises:
+        target = staging / exercise.folder.name
+        target.mkdir()
+        source = (exercise.folder / "solution.py").read_text(encoding="utf-8")
+        stub = strip_solutions(source, exercise.name, exercise.folder / "solution.py")
+        (target / "solution.py").write_text(stub, encoding="utf-8")
+        for name in ("README.md", VISIBLE):
+            if (exercise.folder / name).exists():
+                shutil.copyfile(exercise.folder / name, target / name)
+    if (source_root / "README.md").exists():
+        shutil.copyfile(source_root / "README.md", staging / "README.md")
+    (staging / "pytest.ini").write_text(STUDENT_PYTEST_INI, encoding="utf-8")
+    staging.rename(out_dir)
+    return exercises
