@@ -105,8 +105,9 @@ def build_parser():
 
 def _add_course_commands(commands):
     exercises = commands.add_parser(
-        "exercises", help="the course exercises: list them, export the student edition, "
-        "build the Gradescope autograder"
+        "exercises",
+        help="the course exercises: list them, export the student edition, "
+        "build the Gradescope autograder",
     )
     actions = exercises.add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=ArgumentParser
@@ -134,14 +135,13 @@ def _add_course_commands(commands):
     )
     grade.add_argument("dir", nargs="?", default=".", help="the solutions (default .)")
     grade.add_argument(
-        "--tests", help="the tests: the instructor's exercise tree for the hidden tests "
-        "(default: the visible tests in DIR)"
+        "--tests",
+        help="the tests: the instructor's exercise tree for the hidden tests "
+        "(default: the visible tests in DIR)",
     )
     grade.add_argument("--only", metavar="NAME", help="one exercise, e.g. dropout")
     grade.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
-    grade.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds per test (default 10)"
-    )
+    grade.add_argument("--timeout", type=float, default=10.0, help="seconds per test (default 10)")
     grade.add_argument(
         "--run-limit", type=float, default=600.0, help="seconds for the whole run (default 600)"
     )
@@ -327,9 +327,7 @@ def run_grade(args):
         if args.timeout <= 0 or args.run_limit <= 0 or args.memory <= 0:
             raise ValueError("--timeout, --run-limit and --memory must be positive")
         limits = Limits(timeout=args.timeout, memory=args.memory * 2**20)
-        report = grader.grade(
-            args.dir, args.tests, args.only, limits, args.run_limit, args.user
-        )
+        report = grader.grade(args.dir, args.tests, args.only, limits, args.run_limit, args.user)
     except Exception as err:
         if args.json:  # Gradescope gets a complete result even when nothing could be graded
             grader.write_json(grader.failed_results(err, time.monotonic() - started), args.json)

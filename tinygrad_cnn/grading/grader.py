@@ -123,7 +123,10 @@ def _check_user(user):
 def _find_solution_folder(submission, exercise):
     """The submission's folder for ``exercise``: SUBMISSION/10_dropout, or one level deeper
     (a zip that wraps everything in a folder of its own)."""
-    for candidate in [submission / exercise.folder.name, *submission.glob(f"*/{exercise.folder.name}")]:
+    for candidate in [
+        submission / exercise.folder.name,
+        *submission.glob(f"*/{exercise.folder.name}"),
+    ]:
         if (candidate / "solution.py").is_file():
             return candidate
     return None

@@ -60,7 +60,8 @@ fi
     --timeout "${AUTOGRADER_TIMEOUT:-10}" "${as_user[@]}"
 status=$?
 if [ ! -s "$results" ]; then
-    printf '{"score": 0, "output": "The autograder failed (exit status %s) before it wrote any result.", "tests": []}\\n' "$status" >"$results"
+    why="The autograder failed (exit status $status) before it wrote any result."
+    printf '{"score": 0, "output": "%s", "tests": []}\\n' "$why" >"$results"
 fi
 exit 0
 """
@@ -108,7 +109,9 @@ def build_autograder_zip(source_root, out_zip):
             for exercise in exercises:
                 for name in (VISIBLE, HIDDEN):
                     if (exercise.folder / name).exists():
-                        archive.write(exercise.folder / name, f"tests/{exercise.folder.name}/{name}")
+                        archive.write(
+                            exercise.folder / name, f"tests/{exercise.folder.name}/{name}"
+                        )
         shutil.move(partial, out_zip)
     return exercises
 

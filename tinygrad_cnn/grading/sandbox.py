@@ -101,7 +101,9 @@ class Submission:
             raise SubmissionError(f"{name} timed out after {self.limits.timeout:g} s") from None
         except (wire.WireError, OSError) as err:
             self.stop()
-            raise SubmissionError(f"{name}: the submission's process sent no valid reply: {err}")
+            raise SubmissionError(
+                f"{name}: the submission's process sent no valid reply: {err}"
+            ) from None
         if reply is None:
             raise SubmissionError(f"{name}: the submission's process {self._ended()}")
         if not isinstance(reply, dict) or not ("value" in reply or "error" in reply):

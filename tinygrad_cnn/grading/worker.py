@@ -64,9 +64,7 @@ def _answer(module, request, folder):
         return wire.dumps({"value": _as_plain(value)})
     except wire.WireError as err:
         name = request.get("call") or request.get("get")
-        return wire.dumps(
-            {"error": {"type": "ReturnType", "message": f"{name} returned {err}"}}
-        )
+        return wire.dumps({"error": {"type": "ReturnType", "message": f"{name} returned {err}"}})
     except BaseException as err:  # noqa: BLE001  (SystemExit and KeyboardInterrupt too)
         return wire.dumps({"error": _describe(err, folder)})
 
