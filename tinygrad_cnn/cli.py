@@ -146,7 +146,7 @@ def _add_course_commands(commands):
         "--run-limit", type=float, default=600.0, help="seconds for the whole run (default 600)"
     )
     grade.add_argument(
-        "--memory", type=int, default=4096, help="MiB of address space per child (default 4096)"
+        "--memory", type=int, default=2048, help="MiB of address space per child (default 2048)"
     )
     grade.add_argument(
         "--user", help="run the student's code as this unprivileged user (needs root)"

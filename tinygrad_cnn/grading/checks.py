@@ -48,7 +48,7 @@ def assert_close(got, expected, what, rtol=1e-7, atol=1e-9):
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f"at index {index}" if index else "value"
         raise CheckFailed(
-            f"{what}: {where} expected {expected[index]!r}, got {got[index]!r} "
+            f"{what}: {where} expected {expected[index].item()!r}, got {got[index].item()!r} "
             f"({int(bad.sum())} of {bad.size} elements differ)\n"
             f"  expected {_short(expected)}\n  got      {_short(got)}"
         )

@@ -50,7 +50,7 @@ class _Timeout(Exception):
 @dataclass
 class Limits:
     timeout: float = 10.0  # seconds per test
-    memory: int = 4 * 2**30  # bytes of address space for the child
+    memory: int = 2 * 2**30  # bytes of address space for the child
     cpu: int = 900  # CPU seconds for one child, a backstop behind the timeouts
     output: int = 20_000  # bytes of the student's output kept per exercise
 

@@ -30,7 +30,7 @@ def _encode(value):
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in NUMERIC_KINDS:
             raise WireError(f"an array of dtype {value.dtype} (only numbers can be checked)")
-        data = np.ascontiguousarray(value)
+        data = np.asarray(value, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
         return {
             "__array__": [data.dtype.str, list(data.shape)],
             "data": base64.b64encode(data.tobytes()).decode("ascii"),
@@ -61,7 +61,8 @@ def _decode(value):
         if dtype.kind not in NUMERIC_KINDS or dtype.hasobject:
             raise WireError(f"an array of dtype {dtype}")
         raw = base64.b64decode(value["data"], validate=True)
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        array = np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
+        return array[()] if array.ndim == 0 else array  # a numpy scalar stays a scalar
     return {k: _decode(v) for k, v in value.items()}
 
 

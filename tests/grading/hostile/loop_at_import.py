@@ -1,0 +1,4 @@
+"""Hostile: importing the module never ends."""
+
+while True:
+    pass
