@@ -163,7 +163,7 @@ def _message(error):
     from tinygrad_cnn.grading.checks import CheckFailed
     from tinygrad_cnn.grading.sandbox import SubmissionError
 
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+    while getattr(error, "exceptions", None):  # an ExceptionGroup
         error = error.exceptions[0]
     if isinstance(error, (CheckFailed, SubmissionError)):
         text = str(error)

@@ -2,11 +2,11 @@
 
 import builtins
 
+import hypothesis
 import numpy
 import numpy.testing
 import pytest
 
-import hypothesis
 import tinygrad_cnn.grading.checks as checks
 
 
