@@ -63,3 +63,24 @@ def check(condition, message):
     """Fail with ``message`` unless ``condition`` holds (for properties such as bounds)."""
     if not condition:
         raise CheckFailed(message)
+
+
+def expect_raises(error, call, what):
+    """``call()`` must raise ``error`` (an exception class, e.g. ValueError). Works the same
+    whether the student's code runs in this process (pytest) or in the grader's child
+    process, where what it raised arrives as a SubmissionError naming the exception."""
+    from tinygrad_cnn.grading.sandbox import SubmissionError
+
+    try:
+        call()
+    except error:
+        return
+    except SubmissionError as failure:
+        if error.__name__ in failure.raised:
+            return
+        raise CheckFailed(f"{what} should raise {error.__name__}; instead: {failure}") from None
+    except Exception as other:  # noqa: BLE001  (in-process: the student's own exception)
+        raise CheckFailed(
+            f"{what} should raise {error.__name__}; it raised {type(other).__name__}: {other}"
+        ) from None
+    raise CheckFailed(f"{what} returned a value; it should raise {error.__name__}")

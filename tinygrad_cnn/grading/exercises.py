@@ -3,9 +3,10 @@
 An exercise is a folder ``NN_name`` (``10_dropout``: number in course order, then the name)
 holding ``README.md`` (the statement; its first line ``# Title``, a ``**Topic:**`` line),
 ``solution.py`` (the reference, the student's part of each function between ``### BEGIN
-SOLUTION`` and ``### END SOLUTION``), ``test_visible.py`` and ``test_hidden.py``. Each test
-carries ``@pytest.mark.points(n)``; points are read from the source (``ast``), never by
-importing it.
+SOLUTION`` and ``### END SOLUTION``), ``test_visible.py`` and ``test_hidden.py``, and
+optionally ``<name>_checks.py`` (``dropout_checks.py``): helpers both test files import,
+shipped with the visible tests. Each test carries ``@pytest.mark.points(n)``; points are read
+from the source (``ast``), never by importing it.
 
 The student edition keeps the statements, the visible tests and ``solution.py`` with each
 solution region replaced by ``raise NotImplementedError("dropout: implement
@@ -27,6 +28,7 @@ STUDENT_PYTEST_INI = """\
 # Grades come from `tinygrad-cnn grade`, which runs your code in a separate process.
 [pytest]
 addopts = -p tinygrad_cnn.grading.plugin --import-mode=importlib -q
+pythonpath = {folders}
 """
 
 
@@ -48,6 +50,12 @@ class Exercise:
     def name(self):
         """``dropout`` for the folder ``10_dropout``."""
         return FOLDER.match(self.folder.name).group(2)
+
+    @property
+    def test_files(self):
+        """The files the tests need: the two test files and the helpers, those that exist."""
+        names = (VISIBLE, HIDDEN, f"{self.name}_checks.py")
+        return [self.folder / n for n in names if (self.folder / n).exists()]
 
     @property
     def points(self):
@@ -169,11 +177,14 @@ def export(source_root, out_dir):
         source = (exercise.folder / "solution.py").read_text(encoding="utf-8")
         stub = strip_solutions(source, exercise.name, exercise.folder / "solution.py")
         (target / "solution.py").write_text(stub, encoding="utf-8")
-        for name in ("README.md", VISIBLE):
-            if (exercise.folder / name).exists():
-                shutil.copyfile(exercise.folder / name, target / name)
+        shipped = [exercise.folder / "README.md"] + exercise.test_files
+        for path in shipped:
+            if path.exists() and path.name != HIDDEN:
+                shutil.copyfile(path, target / path.name)
     if (source_root / "README.md").exists():
         shutil.copyfile(source_root / "README.md", staging / "README.md")
-    (staging / "pytest.ini").write_text(STUDENT_PYTEST_INI, encoding="utf-8")
+    folders = " ".join(e.folder.name for e in exercises)
+    ini = STUDENT_PYTEST_INI.format(folders=folders)
+    (staging / "pytest.ini").write_text(ini, encoding="utf-8")
     staging.rename(out_dir)
     return exercises

@@ -144,9 +144,8 @@ def _run_pytest(exercises, submission, workspace, limits, run_limit, user):
     folders = {}
     for exercise in exercises:
         (tests_root / exercise.folder.name).mkdir()
-        for name in (VISIBLE, HIDDEN):
-            if (exercise.folder / name).exists():
-                shutil.copyfile(exercise.folder / name, tests_root / exercise.folder.name / name)
+        for path in exercise.test_files:
+            shutil.copyfile(path, tests_root / exercise.folder.name / path.name)
         found = _find_solution_folder(submission, exercise)
         if found is not None:
             private = code_root / exercise.folder.name
@@ -157,8 +156,9 @@ def _run_pytest(exercises, submission, workspace, limits, run_limit, user):
             folders[exercise.folder.name] = private
     if user is not None:
         _hand_over(workspace, code_root, scratch, pwd.getpwnam(user))
-    ini = tests_root / "pytest.ini"
-    ini.write_text("[pytest]\n", encoding="utf-8")
+    ini = tests_root / "pytest.ini"  # test files import their exercise's helpers by name
+    test_folders = " ".join(e.folder.name for e in exercises)
+    ini.write_text(f"[pytest]\npythonpath = {test_folders}\n", encoding="utf-8")
 
     plugin = Sandboxed(folders, scratch, limits, run_limit, user)
     args = [

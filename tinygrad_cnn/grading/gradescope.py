@@ -6,7 +6,7 @@ image, then for each submission runs ``run_autograder``, which must leave
 
 - ``tinygrad_cnn-<version>-py3-none-any.whl``: this package, built from the checkout (the
   wheel holds the package only: no exercise, no reference solution);
-- ``tests/NN_name/test_visible.py`` and ``test_hidden.py`` for every exercise;
+- ``tests/NN_name/``: every exercise's visible and hidden tests and their helpers;
 - ``setup.sh``: a virtual environment with the wheel (and pytest, hypothesis), and an
   unprivileged ``student`` user to run submissions as;
 - ``run_autograder``: ``tinygrad-cnn grade`` on ``/autograder/submission`` with the hidden
@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from tinygrad_cnn.grading.exercises import HIDDEN, VISIBLE, find_exercises
+from tinygrad_cnn.grading.exercises import find_exercises
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -107,11 +107,8 @@ def build_autograder_zip(source_root, out_zip):
             _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
             archive.write(wheel, wheel.name)
             for exercise in exercises:
-                for name in (VISIBLE, HIDDEN):
-                    if (exercise.folder / name).exists():
-                        archive.write(
-                            exercise.folder / name, f"tests/{exercise.folder.name}/{name}"
-                        )
+                for path in exercise.test_files:
+                    archive.write(path, f"tests/{exercise.folder.name}/{path.name}")
         shutil.move(partial, out_zip)
     return exercises
 

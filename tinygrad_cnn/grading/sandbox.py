@@ -36,7 +36,13 @@ from tinygrad_cnn.grading import wire
 class SubmissionError(AssertionError):
     """The student's code failed, timed out, died, or returned a value that cannot be checked.
 
-    An AssertionError, so that a test that meets one simply fails with this message."""
+    An AssertionError, so that a test that meets one simply fails with this message.
+    ``raised`` names the exception the student's code raised and its base classes, if it
+    raised one (e.g. ["ValueError", "Exception", "BaseException", "object"])."""
+
+    def __init__(self, message, raised=()):
+        super().__init__(message)
+        self.raised = list(raised)
 
 
 class GraderError(OSError):
@@ -59,7 +65,7 @@ class Submission:
     """One exercise's solution, run in a child process; ``submission.name(...)`` calls it."""
 
     def __init__(self, folder, scratch, limits=None, user=None):
-        self.folder = str(folder)
+        self.folder = os.path.abspath(folder)
         self.scratch = str(scratch)
         self.limits = limits or Limits()
         self.user = pwd.getpwnam(user) if user else None
@@ -111,7 +117,9 @@ class Submission:
             raise SubmissionError(f"{name}: the submission's process sent a malformed reply")
         if "error" in reply:
             error = reply["error"]
-            raise SubmissionError(f"{name} raised {error['type']}: {error['message']}")
+            raise SubmissionError(
+                f"{name} raised {error['type']}: {error['message']}", error.get("kinds", ())
+            )
         return reply["value"]
 
     # ------------------------------------------------------------ the child process

@@ -37,8 +37,8 @@ def _describe(err, folder):
     if isinstance(err, SyntaxError) and err.filename:
         where = f" ({os.path.basename(err.filename)}, line {err.lineno})"
         return {"type": "SyntaxError", "message": f"{err.msg}{where}"}
-    message = str(err) if str(err) else ""
-    return {"type": type(err).__name__, "message": f"{message}{where}"}
+    kinds = [kind.__name__ for kind in type(err).__mro__]  # a ValueError subclass is one
+    return {"type": type(err).__name__, "kinds": kinds, "message": f"{err}{where}"}
 
 
 def _as_plain(value):
