@@ -34,7 +34,7 @@ def solved_submission(folder, replace=None):
     return folder
 
 
-def tests_only(folder):
+def copy_tests_only(folder):
     """The tests of every exercise without the reference solutions, laid out as in the
     Gradescope zip (what a grading machine holds)."""
     for exercise in exercises():
