@@ -8,6 +8,7 @@ one line on stderr and a non-zero exit status, never a traceback.
 
 import argparse
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -304,10 +305,10 @@ def run_exercises(args):
         width = max(len(e.folder.name) for e in found)
         for e in found:
             hidden = sum(t.points for t in e.tests if t.hidden)
-            print(
-                f"{e.folder.name:<{width}}  {e.points:>5g} points ({hidden:g} hidden)  "
-                f"{e.title}: {e.topic}"
-            )
+            print(f"{e.folder.name:<{width}}  {e.points:>5g} points ({hidden:g} hidden)  {e.title}")
+            if e.topic:
+                pad = " " * (width + 2)
+                print(textwrap.fill(e.topic, 100, initial_indent=pad, subsequent_indent=pad))
         print(f"{'total':<{width}}  {sum(e.points for e in found):>5g} points")
     elif args.action == "export":
         found = exercises.export(args.source, args.out_dir)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from vanishing_gradients_checks import autograd_chain_gradients, call_chain
 
 import tinygrad_cnn
 from tinygrad_cnn import nn
@@ -21,27 +22,6 @@ def chains(draw):
     b = draw(float_arrays((n,), min_value=-3.0, max_value=3.0))
     grad_out = draw(st.floats(-2.0, 2.0, allow_subnormal=False))
     return x, w, b, grad_out
-
-
-def autograd_chain_gradients(x, w, b, grad_out):
-    """dC/dw_i and dC/db_i of the chain, by tinygrad_cnn's autograd in float64."""
-    weights = [tinygrad_cnn.Tensor(np.float64(v), requires_grad=True) for v in w]
-    biases = [tinygrad_cnn.Tensor(np.float64(v), requires_grad=True) for v in b]
-    a = tinygrad_cnn.Tensor(np.float64(x))
-    for w_i, b_i in zip(weights, biases):
-        a = (w_i * a + b_i).sigmoid()
-    a.backward(np.float64(grad_out))
-    return np.array([t.grad for t in weights]), np.array([t.grad for t in biases])
-
-
-def call_chain(student, x, w, b, grad_out):
-    what = f"chain_gradients(x={x!r}, w={w.tolist()}, b={b.tolist()}, grad_out={grad_out!r})"
-    result = student.chain_gradients(x, w, b, grad_out)
-    check(
-        isinstance(result, (tuple, list)) and len(result) == 2,
-        f"{what}: expected a pair (grad_w, grad_b), got {type(result).__name__} {result!r:.80}",
-    )
-    return result, what
 
 
 @pytest.mark.points(3)

@@ -3,8 +3,8 @@ few fixed chains, and the gradient norms of deep sigmoid and ReLU networks."""
 
 import numpy as np
 import pytest
+from vanishing_gradients_checks import autograd_chain_gradients, call_chain
 
-import tinygrad_cnn
 from tinygrad_cnn.grading.checks import assert_close, check
 
 # The README's two four-neuron chains: (x, w, b, dC/da_4) and the gradients it lists.
@@ -18,29 +18,6 @@ GROWING_GRAD_B = [0.03133181523, 0.02222079454, -0.1014289421, -0.2044301499]
 
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
-
-
-def autograd_chain_gradients(x, w, b, grad_out):
-    """dC/dw_i and dC/db_i of the chain, by tinygrad_cnn's autograd in float64."""
-    weights = [tinygrad_cnn.Tensor(np.float64(v), requires_grad=True) for v in w]
-    biases = [tinygrad_cnn.Tensor(np.float64(v), requires_grad=True) for v in b]
-    a = tinygrad_cnn.Tensor(np.float64(x))
-    for w_i, b_i in zip(weights, biases):
-        a = (w_i * a + b_i).sigmoid()
-    a.backward(np.float64(grad_out))
-    return np.array([t.grad for t in weights]), np.array([t.grad for t in biases])
-
-
-def call_chain(student, x, w, b, grad_out):
-    what = f"chain_gradients(x={x}, w={w}, b={b}, grad_out={grad_out})"
-    result = student.chain_gradients(
-        x, np.array(w, dtype=np.float64), np.array(b, dtype=np.float64), grad_out
-    )
-    check(
-        isinstance(result, (tuple, list)) and len(result) == 2,
-        f"{what}: expected a pair (grad_w, grad_b), got {type(result).__name__} {result!r:.80}",
-    )
-    return result, what
 
 
 @pytest.mark.points(2)

@@ -6,6 +6,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from l2_regularization_checks import (
+    assert_matches_engine_sgd,
+    check_adam_and_adamw,
+    engine_sgd_run,
+)
 
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor, optim
@@ -28,31 +33,6 @@ W0 = np.array([0.7, -1.1, 0.4])
 
 weight_lists = st.lists(float_arrays(shapes(max_dims=2, max_side=3)), min_size=1, max_size=3)
 lambdas = st.floats(0.0, 5.0, allow_nan=False, allow_infinity=False)
-
-
-def engine_sgd_run(X, y, w0, lr, steps, lam=0.0, weight_decay=0.0):
-    """Weights after each step of optim.SGD on mse_loss(X @ w, y) + lam * l2_penalty([w])."""
-    w = Tensor(np.array(w0, dtype=np.float64), requires_grad=True)
-    optimizer = optim.SGD([w], lr=lr, weight_decay=weight_decay)
-    run = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = F.mse_loss(Tensor(X) @ w, Tensor(y)) + lam * F.l2_penalty([w])
-        loss.backward()
-        optimizer.step()
-        run.append(w.data.copy())
-    return np.array(run)
-
-
-def engine_adam_final(optimizer_class, X, y, w0, lr, weight_decay, steps, betas, eps):
-    """Final weights of optimizer_class (optim.Adam or optim.AdamW) on mse_loss(X @ w, y)."""
-    w = Tensor(np.array(w0, dtype=np.float64), requires_grad=True)
-    optimizer = optimizer_class([w], lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        F.mse_loss(Tensor(X) @ w, Tensor(y)).backward()
-        optimizer.step()
-    return w.data
 
 
 def engine_weight_norms(lams, seed, steps, lr):
@@ -122,13 +102,8 @@ def test_penalty_run_matches_engine_sgd_on_the_penalised_loss(student):
             f"{what} equals SGD on C + (lambda / 2) w^T w: the penalty gradient you "
             "use is half of 2 * lambda * w",
         )
-    assert_close(
-        penalty_run,
-        engine_sgd_run(X, Y, W0, lr, steps, lam=lam),
-        what + " vs optim.SGD on mse + lam * l2_penalty",
-        rtol=1e-10,
-        atol=1e-12,
-    )
+    what += " vs optim.SGD on mse + lam * l2_penalty"
+    assert_matches_engine_sgd(penalty_run, what, X, Y, W0, lr, steps, lam=lam)
 
 
 @pytest.mark.points(2)
@@ -137,14 +112,11 @@ def test_decay_run_matches_engine_sgd_weight_decay(student):
     _, decay_run = student.sgd_penalty_vs_weight_decay(
         X, Y, W0, lr=lr, lam=0.3, weight_decay=weight_decay, steps=steps
     )
-    assert_close(
-        decay_run,
-        engine_sgd_run(X, Y, W0, lr, steps, weight_decay=weight_decay),
+    what = (
         "sgd_penalty_vs_weight_decay(weight_decay=0.7, steps=30) decay run vs "
-        "optim.SGD(weight_decay=0.7)",
-        rtol=1e-10,
-        atol=1e-12,
+        "optim.SGD(weight_decay=0.7)"
     )
+    assert_matches_engine_sgd(decay_run, what, X, Y, W0, lr, steps, weight_decay=weight_decay)
 
 
 @pytest.mark.points(1)
@@ -176,13 +148,8 @@ def test_adam_and_adamw_match_the_engine_on_another_problem(student):
         X, Y, W0, lr=lr, weight_decay=weight_decay, steps=steps, betas=betas, eps=eps
     )
     what = "adam_l2_vs_adamw(lr=0.02, weight_decay=0.8, steps=60, betas=(0.8, 0.99), eps=1e-6)"
-    expected_adam = engine_adam_final(optim.Adam, X, Y, W0, lr, weight_decay, steps, betas, eps)
-    expected_adamw = engine_adam_final(optim.AdamW, X, Y, W0, lr, weight_decay, steps, betas, eps)
-    assert_close(w_adam, expected_adam, what + " w_adam vs optim.Adam", rtol=1e-9, atol=1e-12)
-    assert_close(w_adamw, expected_adamw, what + " w_adamw vs optim.AdamW", rtol=1e-9, atol=1e-12)
-    expected_gap = np.max(np.abs(expected_adam - expected_adamw))
-    assert_close(gap, expected_gap, what + " gap = max |w_adam - w_adamw|", rtol=1e-9)
-    check(expected_gap > 0.01, f"{what}: the engine's gap is {expected_gap}, expected > 0.01")
+    settings = (lr, weight_decay, steps, betas, eps)
+    check_adam_and_adamw(w_adam, w_adamw, gap, what, (X, Y, W0), settings, min_gap=0.01)
 
 
 @pytest.mark.points(2)

@@ -13,38 +13,27 @@ sqrt(p q / n) of K/n. Every other random event a correct solution could trip on 
 seeds giving the same mask of 10,000 elements: at most 0.5^10,000 per pair) is far smaller.
 """
 
-import math
-
 import numpy as np
 import pytest
+from dropout_checks import (
+    EPS,
+    N,
+    check_dropped_are_zero,
+    check_mean_is_one,
+    check_scaled_by_one_over_keep,
+    forward,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tinygrad_cnn import Tensor
-from tinygrad_cnn.grading.checks import CheckFailed, as_array, assert_close, assert_equal, check
+from tinygrad_cnn.grading.checks import as_array, assert_close, assert_equal, check, expect_raises
 from tinygrad_cnn.testing import float_arrays, shapes
 
-N = 200_000
-PER_COMPARISON = 1e-7
-EPS = math.sqrt(math.log(2 / PER_COMPARISON) / (2 * N))  # 0.00648
+BOTH_PASSES = " (in the forward and in the backward pass)"  # where the 1/(1-p) scale applies
 SEEDS = st.integers(0, 2**32 - 1)
 SMALL_SHAPES = shapes(min_dims=1, max_dims=3, max_side=5)
-
-
-def forward(student, x, p, training, seed):
-    """The student's (out, mask), checked to be an array the shape of x and a bool mask."""
-    what = f"dropout_forward(x of shape {x.shape}, p={p}, training={training}, seed={seed})"
-    result = student.dropout_forward(x, p=p, training=training, seed=seed)
-    check(
-        isinstance(result, (tuple, list)) and len(result) == 2,
-        f"{what} should return a pair (out, mask), got {type(result).__name__}",
-    )
-    out, mask = as_array(result[0], what + " out"), as_array(result[1], what + " mask")
-    check(out.shape == x.shape, f"{what}: out has shape {out.shape}, expected {x.shape}")
-    check(mask.shape == x.shape, f"{what}: mask has shape {mask.shape}, expected {x.shape}")
-    check(mask.dtype == bool, f"{what}: mask should be a bool array, got dtype {mask.dtype}")
-    return out, mask
 
 
 def backward(student, grad_out, mask, p):
@@ -58,49 +47,13 @@ def backward(student, grad_out, mask, p):
     return grad_x
 
 
-def check_scaled_by_one_over_keep(got, unscaled, p, what, name):
-    """Fail with the symptom when the kept values are ``unscaled`` instead of unscaled/(1-p)."""
-    scaled = not np.allclose(unscaled / (1 - p), unscaled, rtol=1e-12, atol=0)
-    if scaled and got.size and np.allclose(got, unscaled, rtol=1e-12, atol=0):
-        raise CheckFailed(
-            f"{what}: the kept values equal {name} instead of {name} / (1 - p) = "
-            f"{name} * {1 / (1 - p):g}; inverted dropout divides the survivors by the keep "
-            f"probability 1 - p (in the forward and in the backward pass)"
-        )
-
-
-def raises_value_error(call, what):
-    """``call()`` raises ValueError: itself when run in-process (pytest), or, under the
-    grader, as the message "... raised ValueError: ..." of an AssertionError."""
-    try:
-        call()
-    except ValueError:
-        return
-    except AssertionError as error:
-        if "raised ValueError" in str(error):
-            return
-        raise CheckFailed(f"{what} should raise ValueError; instead: {error}") from None
-    raise CheckFailed(
-        f"{what} returned a value; it should raise ValueError: p is a probability (of "
-        f"dropping), so it must be in [0, 1]" + (" (and NaN is not)" if "nan" in what else "")
-    )
-
-
 @pytest.mark.points(2)
 def test_mean_is_preserved_for_several_p(student):
     for seed, p in enumerate((0.1, 0.25, 0.75, 0.9)):
         out, _ = forward(student, np.ones(N), p=p, training=True, seed=100 + seed)
-        mean, tolerance = float(np.mean(out)), EPS / (1 - p)
-        hint = ""
-        if abs(mean - (1 - p)) <= EPS:
-            hint = " (that is 1 - p times the input's mean: are kept values scaled by 1/(1-p)?)"
-        elif abs(mean * (1 - p) - p) <= EPS:  # a fraction p kept, then divided by 1 - p
-            hint = " (as if p were the keep probability: p is the probability to DROP)"
-        check(
-            abs(mean - 1) <= tolerance,
-            f"dropout_forward(ones({N}), p={p}): the output's mean is {mean:.5f}, expected 1 "
-            f"within {tolerance:.5f}{hint}",
-        )
+        unscaled = " (that is 1 - p times the input's mean: are kept values scaled by 1/(1-p)?)"
+        drop_as_keep = " (as if p were the keep probability: p is the probability to DROP)"
+        check_mean_is_one(out, p, unscaled, drop_as_keep)
 
 
 @pytest.mark.points(2)
@@ -126,13 +79,8 @@ def test_fraction_kept_is_close_to_one_minus_p(student):
 def test_output_is_scaled_input_or_zero(student, x, p, seed):
     out, mask = forward(student, x, p=p, training=True, seed=seed)
     what = f"dropout_forward(x, p={p}, seed={seed})"
-    if np.any(out[~mask] != 0):
-        index = tuple(int(i) for i in np.argwhere(~mask & (out != 0))[0])
-        raise CheckFailed(
-            f"{what}: out should be exactly 0 where mask is False, but at index {index} "
-            f"mask is False and out is {float(out[index])!r}"
-        )
-    check_scaled_by_one_over_keep(out[mask], x[mask], p, what, "x")
+    check_dropped_are_zero(out, mask, what)
+    check_scaled_by_one_over_keep(out[mask], x[mask], p, what, "x", BOTH_PASSES)
     expected = np.where(mask, x / (1 - p), 0.0)
     assert_close(out, expected, f"{what} vs where(mask, x / (1 - p), 0)", rtol=1e-12)
 
@@ -153,7 +101,7 @@ def test_backward_matches_engine_autograd(student, case, p):
     (x * Tensor(mask.astype(np.float64)) / (1 - p)).backward(grad_out)
     grad_x = backward(student, grad_out, mask, p)
     what = f"dropout_backward(grad_out, mask, p={p})"
-    check_scaled_by_one_over_keep(grad_x[mask], grad_out[mask], p, what, "grad_out")
+    check_scaled_by_one_over_keep(grad_x[mask], grad_out[mask], p, what, "grad_out", BOTH_PASSES)
     expected = x.grad  # the engine's autograd of x * mask / (1 - p)
     assert_close(grad_x, expected, f"{what} vs the gradient of x * mask / (1 - p)", rtol=1e-12)
 
@@ -212,15 +160,19 @@ def test_invalid_p_raises_in_both_functions(student):
     x, mask = np.ones((2, 3)), np.ones((2, 3), dtype=bool)
     # for p = nan, "p < 0 or p > 1" is False: "not 0 <= p <= 1" rejects it
     for p in (float("nan"), -1e-9, 1.0000001):
-        raises_value_error(
+        expect_raises(
+            ValueError,
             lambda p=p: student.dropout_forward(x, p=p, training=True, seed=0),
             f"dropout_forward(x, p={p})",
         )
-    raises_value_error(
+    expect_raises(
+        ValueError,
         lambda: student.dropout_forward(x, p=2.0, training=False, seed=0),
         "dropout_forward(x, p=2.0, training=False)",
     )
     for p in (float("nan"), -0.5, 1.5):
-        raises_value_error(
-            lambda p=p: student.dropout_backward(x, mask, p), f"dropout_backward(g, mask, p={p})"
+        expect_raises(
+            ValueError,
+            lambda p=p: student.dropout_backward(x, mask, p),
+            f"dropout_backward(g, mask, p={p})",
         )

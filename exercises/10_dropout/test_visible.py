@@ -19,69 +19,35 @@ sqrt(p q / n) <= 0.00112, so eps is at least 5.8 standard deviations.) On an inp
 the output mean is (K/n) / q, so it must lie within eps / q of 1.
 """
 
-import math
-
 import numpy as np
 import pytest
+from dropout_checks import (
+    N,
+    check_dropped_are_zero,
+    check_mean_is_one,
+    check_scaled_by_one_over_keep,
+    forward,
+)
 
-from tinygrad_cnn.grading.checks import CheckFailed, as_array, assert_close, assert_equal, check
+from tinygrad_cnn.grading.checks import (
+    CheckFailed,
+    as_array,
+    assert_close,
+    assert_equal,
+    check,
+    expect_raises,
+)
 
-N = 200_000
-PER_COMPARISON = 1e-7  # false-failure probability of one statistical comparison
-EPS = math.sqrt(math.log(2 / PER_COMPARISON) / (2 * N))  # 0.00648, Hoeffding (see above)
 LECTURE_P = 0.5  # the Keras CNN of lecture 001 uses Dropout(0.5)
-
-
-def forward(student, x, p, training, seed):
-    """The student's (out, mask), checked to be an array the shape of x and a bool mask."""
-    what = f"dropout_forward(x of shape {x.shape}, p={p}, training={training}, seed={seed})"
-    result = student.dropout_forward(x, p=p, training=training, seed=seed)
-    check(
-        isinstance(result, (tuple, list)) and len(result) == 2,
-        f"{what} should return a pair (out, mask), got {type(result).__name__}",
-    )
-    out, mask = as_array(result[0], what + " out"), as_array(result[1], what + " mask")
-    check(out.shape == x.shape, f"{what}: out has shape {out.shape}, expected {x.shape}")
-    check(mask.shape == x.shape, f"{what}: mask has shape {mask.shape}, expected {x.shape}")
-    check(mask.dtype == bool, f"{what}: mask should be a bool array, got dtype {mask.dtype}")
-    return out, mask
 
 
 def check_kept_and_dropped(out, mask, x, p, what):
     """out is exactly 0 where mask is False and x / (1 - p) where it is True."""
-    dropped = out[~mask]
-    if np.any(dropped != 0):
-        index = tuple(int(i) for i in np.argwhere(~mask & (out != 0))[0])
-        raise CheckFailed(
-            f"{what}: out should be exactly 0 where mask is False, but at index {index} "
-            f"mask is False and out is {float(out[index])!r}"
-        )
+    check_dropped_are_zero(out, mask, what)
     kept, expected = out[mask], x[mask] / (1 - p)
-    scaled = not np.allclose(expected, x[mask], rtol=1e-12, atol=0)
-    if scaled and kept.size and np.allclose(kept, x[mask], rtol=1e-12, atol=0):
-        raise CheckFailed(
-            f"{what}: the kept values equal x instead of x / (1 - p) = x * {1 / (1 - p):g}; "
-            f"inverted dropout divides the survivors by the keep probability 1 - p"
-        )
+    check_scaled_by_one_over_keep(kept, x[mask], p, what, "x")
     what = f"{what}, the kept values out[mask] vs x[mask] / (1 - p)"
     assert_close(kept, expected, what, rtol=1e-12)
-
-
-def raises_value_error(call, what):
-    """``call()`` raises ValueError: itself when run in-process (pytest), or, under the
-    grader, as the message "... raised ValueError: ..." of an AssertionError."""
-    try:
-        call()
-    except ValueError:
-        return
-    except AssertionError as error:
-        if "raised ValueError" in str(error):
-            return
-        raise CheckFailed(f"{what} should raise ValueError; instead: {error}") from None
-    raise CheckFailed(
-        f"{what} returned a value; it should raise ValueError: p is a probability (of "
-        f"dropping), so it must be in [0, 1]"
-    )
 
 
 @pytest.mark.points(1)
@@ -110,15 +76,8 @@ def test_kept_values_are_scaled_by_one_over_keep(student):
 def test_mean_is_preserved_at_the_lecture_rate(student):
     p = LECTURE_P
     out, _ = forward(student, np.ones(N), p=p, training=True, seed=2024)
-    mean, tolerance = float(np.mean(out)), EPS / (1 - p)
-    hint = ""
-    if abs(mean - (1 - p)) <= EPS:
-        hint = " (that is 1 - p times the input's mean: are the kept values scaled by 1/(1-p)?)"
-    check(
-        abs(mean - 1) <= tolerance,
-        f"dropout_forward(ones({N}), p={p}): the output's mean is {mean:.5f}, expected 1 "
-        f"within {tolerance:.5f}{hint}",
-    )
+    unscaled = " (that is 1 - p times the input's mean: are the kept values scaled by 1/(1-p)?)"
+    check_mean_is_one(out, p, unscaled)
 
 
 @pytest.mark.points(1)
@@ -144,7 +103,8 @@ def test_backward_uses_the_forward_mask(student):
 def test_p_outside_zero_one_raises_value_error(student):
     x = np.ones((2, 3))
     for p in (-0.1, 1.5):
-        raises_value_error(
+        expect_raises(
+            ValueError,
             lambda p=p: student.dropout_forward(x, p=p, training=True, seed=0),
             f"dropout_forward(x, p={p})",
         )

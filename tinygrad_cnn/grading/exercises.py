@@ -91,9 +91,14 @@ def _read_statement(exercise):
     readme = exercise.folder / "README.md"
     lines = readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []
     exercise.title = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), exercise.name)
-    exercise.topic = next(
-        (ln.split("**Topic:**", 1)[1].strip() for ln in lines if "**Topic:**" in ln), ""
-    )
+    start = next((i for i, ln in enumerate(lines) if "**Topic:**" in ln), None)
+    if start is not None:  # the paragraph that starts with **Topic:**
+        paragraph = [lines[start].split("**Topic:**", 1)[1]]
+        for line in lines[start + 1 :]:
+            if not line.strip():
+                break
+            paragraph.append(line)
+        exercise.topic = " ".join(" ".join(paragraph).split())
 
 
 def test_points(path):
