@@ -17,11 +17,12 @@ def exercises():
     return find_exercises(EXERCISES)
 
 
-def solved_submission(folder, replace=None):
+def solved_submission(folder, replace=None, append=None):
     """A submission in ``folder``: the reference solutions without their markers (as a
-    student who solved everything would hand in), except ``replace``: {exercise folder name:
-    path of the solution.py to use instead}."""
-    replace = replace or {}
+    student who solved everything would hand in), except for the exercises (folder names) in
+    ``replace``: {name: a file to use instead} and ``append``: {name: a file whose functions
+    replace the reference's, appended to it}."""
+    replace, append = replace or {}, append or {}
     for exercise in exercises():
         target = folder / exercise.folder.name
         target.mkdir(parents=True)
@@ -29,8 +30,10 @@ def solved_submission(folder, replace=None):
             shutil.copyfile(replace[exercise.folder.name], target / "solution.py")
             continue
         lines = (exercise.folder / "solution.py").read_text().splitlines(keepends=True)
-        kept = [ln for ln in lines if ln.strip() not in (BEGIN, END)]
-        (target / "solution.py").write_text("".join(kept))
+        text = "".join(ln for ln in lines if ln.strip() not in (BEGIN, END))
+        if exercise.folder.name in append:
+            text += "\n\n" + Path(append[exercise.folder.name]).read_text()
+        (target / "solution.py").write_text(text)
     return folder
 
 

@@ -150,7 +150,7 @@ SYMPTOMS = {
 
 @pytest.mark.parametrize("folder", sorted(SYMPTOMS))
 def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(folder, tmp_path):
-    submission = solved_submission(tmp_path / "sub", {folder: WRONG / folder / "solution.py"})
+    submission = solved_submission(tmp_path / "sub", append={folder: WRONG / f"{folder}.py"})
     report = grade(submission, EXERCISES, only=folder)
     assert 0 < report.score < report.max_score
     failures = [t.message for t in report.tests if not t.passed]
