@@ -133,7 +133,13 @@ def _find_solution_folder(submission, exercise):
 
 
 def _run_pytest(exercises, submission, workspace, limits, run_limit, user):
-    import pytest
+    try:
+        import hypothesis  # noqa: F401  (the exercises' tests use it)
+        import pytest
+    except ImportError:
+        raise ValueError(
+            "grading needs pytest and hypothesis: pip install 'tinygrad_cnn[course]'"
+        ) from None
 
     from tinygrad_cnn.grading.plugin import Sandboxed
 

@@ -87,7 +87,10 @@ def build_wheel(into):
     )  # fmt: skip
     wheels = sorted(Path(into).glob("tinygrad_cnn-*.whl"))
     if result.returncode != 0 or not wheels:
-        raise ValueError(f"building the wheel failed: {result.stderr.strip()[-500:]}")
+        raise ValueError(
+            "building the wheel failed (it needs the 'wheel' package: "
+            f"pip install 'tinygrad_cnn[course]'): {result.stderr.strip()[-300:]}"
+        )
     return wheels[0]
 
 
