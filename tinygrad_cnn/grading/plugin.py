@@ -94,7 +94,17 @@ class Sandboxed:
 
     # ------------------------------------------------------------ hooks
     def pytest_configure(self, config):
+        from hypothesis import settings
+
+        current = getattr(settings, "get_current_profile_name", lambda: None)
+        self.previous_profile = current()  # given back at the end: grading leaves no trace
         pytest_configure(config)
+
+    def pytest_unconfigure(self, config):
+        from hypothesis import settings
+
+        if self.previous_profile is not None:
+            settings.load_profile(self.previous_profile)
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
