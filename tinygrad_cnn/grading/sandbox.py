@@ -116,9 +116,11 @@ class Submission:
             self.stop()
             raise SubmissionError(f"{name}: the submission's process sent a malformed reply")
         if "error" in reply:
-            error = reply["error"]
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            kinds = error.get("kinds")
             raise SubmissionError(
-                f"{name} raised {error['type']}: {error['message']}", error.get("kinds", ())
+                f"{name} raised {error.get('type', 'an error')}: {error.get('message', '')}",
+                kinds if isinstance(kinds, list) else (),
             )
         return reply["value"]
 
