@@ -30,6 +30,9 @@ from tinygrad_cnn.grading.sandbox import Submission
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): the points a test is worth when it passes")
+    config.addinivalue_line(
+        "markers", "time_limit(seconds): this test's own timeout, for long tests (training)"
+    )
     from hypothesis import settings
 
     from tinygrad_cnn.testing import register_profiles
@@ -67,6 +70,7 @@ class Sandboxed:
         self.run_deadline = time.monotonic() + run_limit
         self.run_limit = run_limit
         self.deadline = None  # of the test that runs now
+        self.test_timeout = limits.timeout  # its timeout (a test may set its own: time_limit)
         self.submissions = {}
         self.results = {}  # nodeid -> dict(passed, message, notes, seconds)
         self.collection_errors = []  # (exercise, message)
@@ -85,7 +89,7 @@ class Sandboxed:
             scratch = self.scratch / exercise
             scratch.mkdir(parents=True, exist_ok=True)
             self.submissions[exercise] = Submission(folder, scratch, self.limits, self.user)
-            self.submissions[exercise].deadline = self.deadline
+            self.submissions[exercise].set_deadline(self.deadline, self.test_timeout)
         return self.submissions[exercise]
 
     def stop(self):
@@ -120,9 +124,11 @@ class Sandboxed:
         now = time.monotonic()
         if now >= self.run_deadline:
             pytest.fail(f"not run: the grading run reached its limit of {self.run_limit:g} s")
-        self.deadline = min(now + self.limits.timeout, self.run_deadline)
+        marker = item.get_closest_marker("time_limit")
+        self.test_timeout = float(marker.args[0]) if marker else self.limits.timeout
+        self.deadline = min(now + self.test_timeout, self.run_deadline)
         for submission in self.submissions.values():
-            submission.deadline = self.deadline
+            submission.set_deadline(self.deadline, self.test_timeout)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -1,5 +1,7 @@
 """The chain rule without the first neuron's s'(z_1)."""
 
+SYMPTOM = "is one missing?"  # what a failure message must say
+
 
 def chain_gradients(x, w, b, grad_out):
     w = np.asarray(w, dtype=np.float64)  # noqa: F821  (np comes from the reference above)

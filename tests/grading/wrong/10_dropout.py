@@ -1,5 +1,7 @@
 """Dropout without the 1 / (1 - p) scale: kept values stay x, kept gradients stay grad_out."""
 
+SYMPTOM = "instead of x / (1 - p)"  # what a failure message must say
+
 
 def dropout_forward(x, p=0.5, training=True, seed=0):
     if not 0 <= p <= 1:
