@@ -37,6 +37,18 @@ def test_every_exercise_is_complete_and_every_test_has_points():
             assert text.count("@pytest.mark.points(") == len(tests), f"{path}: a test lacks points"
 
 
+def test_each_statement_states_the_points_its_tests_carry():
+    for exercise in exercises():
+        text = (exercise.folder / "README.md").read_text()
+        rows = dict(re.findall(r"^\| `?(.+?)`?(?: \(.*?\))? \| \**([\d.]+)\** \|$", text, re.M))
+        for test in exercise.tests:
+            if not test.hidden:
+                assert float(rows[test.name]) == test.points, (exercise.name, test.name)
+        hidden = next(float(v) for k, v in rows.items() if k.startswith("hidden tests"))
+        assert hidden == sum(t.points for t in exercise.tests if t.hidden), exercise.name
+        assert float(rows["**total**"]) == exercise.points, exercise.name
+
+
 def test_exercises_list_shows_points_and_topics(capsys):
     assert main(["exercises", "list", "--tests", str(EXERCISES)]) == 0
     out = capsys.readouterr().out

@@ -24,7 +24,7 @@ def chains(draw):
     return x, w, b, grad_out
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 @given(chain=chains())
 def test_chain_gradients_equal_autograd_on_random_chains(student, chain):
     (got_w, got_b), what = call_chain(student, *chain)
@@ -37,7 +37,7 @@ def test_chain_gradients_equal_autograd_on_random_chains(student, chain):
     )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @given(chain=chains())
 def test_first_weight_gradient_obeys_the_sigmoid_bound(student, chain):
     x, w, b, grad_out = chain
@@ -70,7 +70,7 @@ def engine_gradient_norms(depth, width, activation, init, seed, batch_size):
     return np.array([np.sqrt(np.sum(layer.weight.grad**2)) for layer in layers])
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 def test_gradient_norms_equal_the_engine_for_other_recipes(student):
     recipes = [
         (1, 3, "sigmoid", "default", 4, 2),

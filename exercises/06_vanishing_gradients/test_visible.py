@@ -20,7 +20,7 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_worked_examples_of_the_four_neuron_chain(student):
     for chain, grad_w, grad_b in [
         (SHRINKING_CHAIN, SHRINKING_GRAD_W, SHRINKING_GRAD_B),
@@ -31,7 +31,7 @@ def test_worked_examples_of_the_four_neuron_chain(student):
         assert_close(got_b, grad_b, f"grad_b = {what}[1]", rtol=1e-8, atol=0)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_one_neuron_gradient_is_input_times_slope_times_grad_out(student):
     for x, w_1, b_1, grad_out in [
         (0.5, 2.0, 0.1, 1.0),
@@ -45,7 +45,7 @@ def test_one_neuron_gradient_is_input_times_slope_times_grad_out(student):
         assert_close(got_b, [slope * grad_out], f"grad_b = {what}[1]", rtol=1e-10, atol=0)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_chain_gradients_equal_autograd_on_fixed_chains(student):
     chains = [
         (0.3, [1.2], [-0.4], 0.8),
@@ -64,7 +64,7 @@ def test_chain_gradients_equal_autograd_on_fixed_chains(student):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_gradient_norms_of_the_stated_example(student):
     examples = [
         (("sigmoid", "default"), [0.001003888681, 0.009117623263, 0.1341484156]),
@@ -93,7 +93,7 @@ def first_over_last(student, activation, init, seed):
     return norms[0] / norms[-1], what
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_sigmoid_network_first_layer_gradient_vanishes(student):
     for seed in (0, 1, 2):
         ratio, what = first_over_last(student, "sigmoid", "default", seed)
@@ -104,7 +104,7 @@ def test_sigmoid_network_first_layer_gradient_vanishes(student):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_relu_he_network_keeps_first_layer_gradient(student):
     for seed in (0, 1, 2):
         ratio, what = first_over_last(student, "relu", "he", seed)

@@ -54,7 +54,7 @@ def engine_weight_norms(lams, seed, steps, lr):
     return np.array(norms)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(weights=weight_lists, lam=lambdas)
 def test_penalty_matches_the_engine_on_random_lists(student, weights, lam):
     expected = lam * F.l2_penalty([Tensor(w) for w in weights]).item()
@@ -64,7 +64,7 @@ def test_penalty_matches_the_engine_on_random_lists(student, weights, lam):
     )
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
 @given(weights=weight_lists, lam=lambdas)
 def test_penalty_gradient_matches_autograd_on_random_lists(student, weights, lam):
     tensors = [Tensor(w, requires_grad=True) for w in weights]
@@ -87,7 +87,7 @@ def test_penalty_gradient_matches_autograd_on_random_lists(student, weights, lam
         assert_close(g, t.grad, f"{what}[{i}] vs autograd", rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_penalty_run_matches_engine_sgd_on_the_penalised_loss(student):
     lr, lam, steps = 0.05, 0.3, 30
     penalty_run, _ = student.sgd_penalty_vs_weight_decay(
@@ -106,7 +106,7 @@ def test_penalty_run_matches_engine_sgd_on_the_penalised_loss(student):
     assert_matches_engine_sgd(penalty_run, what, X, Y, W0, lr, steps, lam=lam)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_decay_run_matches_engine_sgd_weight_decay(student):
     lr, weight_decay, steps = 0.05, 0.7, 30
     _, decay_run = student.sgd_penalty_vs_weight_decay(
@@ -119,7 +119,7 @@ def test_decay_run_matches_engine_sgd_weight_decay(student):
     assert_matches_engine_sgd(decay_run, what, X, Y, W0, lr, steps, weight_decay=weight_decay)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_runs_differ_when_decay_equals_lambda(student):
     lam, steps = 0.3, 30
     penalty_run, decay_run = student.sgd_penalty_vs_weight_decay(
@@ -141,7 +141,7 @@ def test_runs_differ_when_decay_equals_lambda(student):
     )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_adam_and_adamw_match_the_engine_on_another_problem(student):
     lr, weight_decay, steps, betas, eps = 0.02, 0.8, 60, (0.8, 0.99), 1e-6
     w_adam, w_adamw, gap = student.adam_l2_vs_adamw(
@@ -152,7 +152,7 @@ def test_adam_and_adamw_match_the_engine_on_another_problem(student):
     check_adam_and_adamw(w_adam, w_adamw, gap, what, (X, Y, W0), settings, min_gap=0.01)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_weight_norms_match_the_engine_recipe(student):
     lams, seed, steps, lr = [0.0, 0.02, 0.2, 0.5], 3, 60, 0.3
     what = f"weight_norms(lams={lams}, seed=3, steps=60, lr=0.3)"

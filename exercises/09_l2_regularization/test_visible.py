@@ -20,14 +20,14 @@ Y = np.array([1.0, 2.0, 0.0, -1.0])
 W0 = np.array([1.0, -1.0])
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_penalty_of_the_worked_example(student):
     weights = [np.array([1.0, 2.0]), np.array([[3.0]])]
     got = student.l2_penalty(weights, 0.1)
     assert_close(got, 1.4, "l2_penalty([[1, 2], [[3]]], lam=0.1) = 0.1 * (1 + 4 + 9)", rtol=1e-12)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_penalty_gradient_is_two_lambda_w(student):
     weights = [np.array([1.0, -2.0]), np.array([[3.0, 0.5]])]
     lam = 0.1
@@ -49,7 +49,7 @@ def test_penalty_gradient_is_two_lambda_w(student):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_penalty_and_weight_decay_agree_when_decay_is_twice_lambda(student):
     lr, lam, steps = 0.005, 0.25, 20
     penalty_run, decay_run = student.sgd_penalty_vs_weight_decay(
@@ -83,7 +83,7 @@ def test_penalty_and_weight_decay_agree_when_decay_is_twice_lambda(student):
     assert_matches_engine_sgd(decay_run, what, X, Y, W0, lr, steps, weight_decay=2 * lam)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_adam_and_adamw_match_the_engine_on_the_stated_problem(student):
     lr, weight_decay, steps = 0.05, 0.5, 100
     w_adam, w_adamw, gap = student.adam_l2_vs_adamw(
@@ -94,7 +94,7 @@ def test_adam_and_adamw_match_the_engine_on_the_stated_problem(student):
     check_adam_and_adamw(w_adam, w_adamw, gap, what, (X, Y, W0), settings, min_gap=0.1)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_weight_norm_falls_as_lambda_rises(student):
     lams = [0.0, 0.001, 0.01, 0.1, 1.0]
     norms = as_array(

@@ -47,7 +47,7 @@ def backward(student, grad_out, mask, p):
     return grad_x
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_mean_is_preserved_for_several_p(student):
     for seed, p in enumerate((0.1, 0.25, 0.75, 0.9)):
         out, _ = forward(student, np.ones(N), p=p, training=True, seed=100 + seed)
@@ -56,7 +56,7 @@ def test_mean_is_preserved_for_several_p(student):
         check_mean_is_one(out, p, unscaled, drop_as_keep)
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 def test_fraction_kept_is_close_to_one_minus_p(student):
     for seed, p in enumerate((0.1, 0.25, 0.5, 0.75, 0.9)):
         _, mask = forward(student, np.ones(N), p=p, training=True, seed=200 + seed)
@@ -74,7 +74,7 @@ def test_fraction_kept_is_close_to_one_minus_p(student):
         )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(x=float_arrays(SMALL_SHAPES), p=st.floats(0.0, 0.95), seed=SEEDS)
 def test_output_is_scaled_input_or_zero(student, x, p, seed):
     out, mask = forward(student, x, p=p, training=True, seed=seed)
@@ -93,7 +93,7 @@ def gradients_and_masks(draw):
     return grad_out, mask
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(0.5)
 @given(case=gradients_and_masks(), p=st.floats(0.0, 0.95))
 def test_backward_matches_engine_autograd(student, case, p):
     grad_out, mask = case
@@ -106,7 +106,7 @@ def test_backward_matches_engine_autograd(student, case, p):
     assert_close(grad_x, expected, f"{what} vs the gradient of x * mask / (1 - p)", rtol=1e-12)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 @given(x=float_arrays(SMALL_SHAPES), p=st.floats(0.0, 1.0), seed=SEEDS)
 def test_eval_mode_is_the_identity_for_any_p(student, x, p, seed):
     out, mask = forward(student, x, p=p, training=False, seed=seed)
@@ -114,7 +114,7 @@ def test_eval_mode_is_the_identity_for_any_p(student, x, p, seed):
     assert_equal(mask, np.ones(x.shape, dtype=bool), "the mask in evaluation (all True)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_p_zero_keeps_everything(student):
     rng = np.random.default_rng(0)
     x, grad_out = rng.normal(size=(50, 20)), rng.normal(size=(50, 20))
@@ -125,7 +125,7 @@ def test_p_zero_keeps_everything(student):
     assert_equal(grad_x, grad_out, "dropout_backward(grad_out, all-True mask, p=0)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_p_one_drops_everything_without_nan(student):
     rng = np.random.default_rng(1)
     x, grad_out = rng.normal(size=(50, 20)), rng.normal(size=(50, 20))
@@ -140,7 +140,7 @@ def test_p_one_drops_everything_without_nan(student):
     assert_equal(grad_x, np.zeros(x.shape), f"{what} (all zeros)")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_seed_fixes_the_mask(student):
     x = np.ones(10_000)
     out_a, mask_a = forward(student, x, p=0.5, training=True, seed=5)
@@ -155,7 +155,7 @@ def test_seed_fixes_the_mask(student):
     )
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_invalid_p_raises_in_both_functions(student):
     x, mask = np.ones((2, 3)), np.ones((2, 3), dtype=bool)
     # for p = nan, "p < 0 or p > 1" is False: "not 0 <= p <= 1" rejects it

@@ -50,7 +50,7 @@ def check_kept_and_dropped(out, mask, x, p, what):
     assert_close(kept, expected, what, rtol=1e-12)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_eval_mode_is_the_identity(student):
     x = np.arange(12.0).reshape(3, 4) - 5.5
     out, mask = forward(student, x, p=LECTURE_P, training=False, seed=0)
@@ -58,7 +58,7 @@ def test_eval_mode_is_the_identity(student):
     assert_equal(mask, np.ones(x.shape, dtype=bool), "the mask in evaluation (all True)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_kept_values_are_scaled_by_one_over_keep(student):
     x = np.linspace(-2.0, 3.0, 200).reshape(10, 20)  # all kept or all dropped: < 1e-19
     for p in (0.5, 0.2):
@@ -72,7 +72,7 @@ def test_kept_values_are_scaled_by_one_over_keep(student):
         check_kept_and_dropped(out, mask, x, p, f"dropout_forward(x, p={p}, seed=7)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_mean_is_preserved_at_the_lecture_rate(student):
     p = LECTURE_P
     out, _ = forward(student, np.ones(N), p=p, training=True, seed=2024)
@@ -80,7 +80,7 @@ def test_mean_is_preserved_at_the_lecture_rate(student):
     check_mean_is_one(out, p, unscaled)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_backward_uses_the_forward_mask(student):
     x = np.linspace(-1.0, 1.0, 30).reshape(5, 6)
     grad_out = np.linspace(0.5, 3.0, 30).reshape(5, 6)
@@ -99,7 +99,7 @@ def test_backward_uses_the_forward_mask(student):
     assert_close(got, expected, what + " vs grad_out * mask / (1 - p)", rtol=1e-12)
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0.5)
 def test_p_outside_zero_one_raises_value_error(student):
     x = np.ones((2, 3))
     for p in (-0.1, 1.5):
