@@ -13,17 +13,21 @@ WRONG = Path(__file__).resolve().parent / "grading" / "wrong"
 HOSTILE = Path(__file__).resolve().parent / "grading" / "hostile"
 
 
-def exercises():
-    return find_exercises(EXERCISES)
+QUICK = ("06_vanishing_gradients", "09_l2_regularization", "10_dropout")  # no training
 
 
-def solved_submission(folder, replace=None, append=None):
+def exercises(only=None):
+    """The repo's exercises, or those whose folder names are in ``only``."""
+    return [e for e in find_exercises(EXERCISES) if only is None or e.folder.name in only]
+
+
+def solved_submission(folder, replace=None, append=None, only=None):
     """A submission in ``folder``: the reference solutions without their markers (as a
     student who solved everything would hand in), except for the exercises (folder names) in
     ``replace``: {name: a file to use instead} and ``append``: {name: a file whose functions
-    replace the reference's, appended to it}."""
+    replace the reference's, appended to it}. ``only``: just these exercises."""
     replace, append = replace or {}, append or {}
-    for exercise in exercises():
+    for exercise in exercises(only):
         target = folder / exercise.folder.name
         target.mkdir(parents=True)
         if exercise.folder.name in replace:
@@ -37,10 +41,10 @@ def solved_submission(folder, replace=None, append=None):
     return folder
 
 
-def copy_tests_only(folder):
-    """The tests of every exercise without the reference solutions, laid out as in the
-    Gradescope zip (what a grading machine holds)."""
-    for exercise in exercises():
+def copy_tests_only(folder, only=None):
+    """The tests of the exercises without the reference solutions, laid out as in the
+    Gradescope zip (what a grading machine holds). ``only``: just these exercises."""
+    for exercise in exercises(only):
         target = folder / exercise.folder.name
         target.mkdir(parents=True)
         for path in exercise.test_files:

@@ -4,7 +4,15 @@ import ast
 import re
 
 import pytest
-from grading_support import EXERCISES, WRONG, check_results_json, exercises, solved_submission
+from grading_support import (
+    EXERCISES,
+    QUICK,
+    WRONG,
+    check_results_json,
+    copy_tests_only,
+    exercises,
+    solved_submission,
+)
 
 from tinygrad_cnn.cli import main
 from tinygrad_cnn.grading import exercises as exercise_tree
@@ -175,7 +183,7 @@ def test_every_exercise_has_a_wrong_solution():
 @pytest.mark.parametrize("folder", sorted(wrong_solutions()))
 def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(folder, tmp_path):
     path, symptom = wrong_solutions()[folder]
-    submission = solved_submission(tmp_path / "sub", append={folder: path})
+    submission = solved_submission(tmp_path / "sub", append={folder: path}, only=[folder])
     report = grade(submission, EXERCISES, only=folder)
     assert 0 < report.score < report.max_score
     failures = [t.message for t in report.tests if not t.passed]
@@ -185,7 +193,7 @@ def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(folder, tmp_
 
 
 def test_grade_only_one_exercise_and_unknown_names(tmp_path, capsys):
-    submission = solved_submission(tmp_path / "sub")
+    submission = solved_submission(tmp_path / "sub", only=QUICK)
     out = run_grade(capsys, submission, "--tests", EXERCISES, "--only", "dropout")
     assert "10_dropout" in out and "06_vanishing" not in out and "(100%)" in out
     assert main(["grade", str(submission), "--tests", str(EXERCISES), "--only", "nope"]) == 2
@@ -193,9 +201,9 @@ def test_grade_only_one_exercise_and_unknown_names(tmp_path, capsys):
 
 
 def test_a_missing_solution_fails_that_exercise_only(tmp_path):
-    submission = solved_submission(tmp_path / "sub")
+    submission = solved_submission(tmp_path / "sub", only=QUICK)
     (submission / "10_dropout" / "solution.py").unlink()
-    report = grade(submission, EXERCISES)
+    report = grade(submission, copy_tests_only(tmp_path / "tests", only=QUICK))
     by_exercise = {}
     for t in report.tests:
         by_exercise.setdefault(t.exercise, []).append(t)
@@ -205,13 +213,13 @@ def test_a_missing_solution_fails_that_exercise_only(tmp_path):
 
 
 def test_a_submission_wrapped_in_one_more_folder_is_found(tmp_path):
-    solved_submission(tmp_path / "sub" / "my-course")
+    solved_submission(tmp_path / "sub" / "my-course", only=QUICK)
     report = grade(tmp_path / "sub", EXERCISES, only="dropout")
     assert report.score == report.max_score > 0
 
 
 def test_the_run_limit_fails_what_it_could_not_run(tmp_path):
-    submission = solved_submission(tmp_path / "sub")
+    submission = solved_submission(tmp_path / "sub", only=QUICK)
     report = grade(submission, EXERCISES, run_limit=1e-3)
     assert report.score == 0 and report.tests
     assert all("reached its limit" in t.message for t in report.tests)

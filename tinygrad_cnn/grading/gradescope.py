@@ -37,6 +37,8 @@ fi
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install "./{wheel}[course]"
+# MNIST, for the tests that train a network (into root's ~/.cache/tinygrad_cnn/mnist)
+/autograder/venv/bin/python -c "from tinygrad_cnn.data import load_mnist; load_mnist()"
 # Submissions run as this user, who can read the submission and nothing of the grader's.
 id -u student >/dev/null 2>&1 || useradd --no-create-home --shell /usr/sbin/nologin student
 """
