@@ -126,15 +126,16 @@ def test_points(path):
 # ----------------------------------------------------------------- the student edition
 def strip_solutions(source, exercise, path="solution.py"):
     """``source`` with every solution region replaced by a stub raising NotImplementedError
-    that names the exercise and the function to implement."""
-    out, inside, function = [], False, None
+    that names the exercise and the function to implement (``Class.method`` for a method)."""
+    out, inside, scopes = [], False, []  # scopes: (indent, name) of the enclosing defs/classes
     for number, line in enumerate(source.splitlines(keepends=True), start=1):
         stripped = line.strip()
+        indent = line[: len(line) - len(line.lstrip())]
         if stripped.startswith(BEGIN):
             if inside:
                 raise ValueError(f"{path}, line {number}: {BEGIN} inside another region")
             inside = True
-            indent = line[: len(line) - len(line.lstrip())]
+            function = ".".join(name for _, name in scopes)
             what = f"implement {function}" if function else "write this part"
             out.append(f'{indent}raise NotImplementedError("{exercise}: {what}")\n')
         elif stripped.startswith(END):
@@ -142,8 +143,10 @@ def strip_solutions(source, exercise, path="solution.py"):
                 raise ValueError(f"{path}, line {number}: {END} without {BEGIN}")
             inside = False
         elif not inside:
-            match = re.match(r"\s*(?:async\s+)?def\s+(\w+)", line)
-            function = match.group(1) if match else function
+            match = re.match(r"\s*(?:async\s+def|def|class)\s+(\w+)", line)
+            if match:
+                scopes = [(i, name) for i, name in scopes if len(i) < len(indent)]
+                scopes.append((indent, match.group(1)))
             out.append(line)
     if inside:
         raise ValueError(f"{path}: {BEGIN} is never closed by {END}")
