@@ -57,6 +57,14 @@ def test_each_statement_states_the_points_its_tests_carry():
         assert float(rows["**total**"]) == exercise.points, exercise.name
 
 
+def test_the_course_is_worth_100_points_and_the_map_lists_every_exercise():
+    assert sum(e.points for e in exercises()) == 100
+    course_map = (EXERCISES / "README.md").read_text()
+    for exercise in exercises():
+        row = next(ln for ln in course_map.splitlines() if f"({exercise.folder.name}/" in ln)
+        assert row.rstrip(" |").endswith(f"| {exercise.points:g}"), row
+
+
 def test_exercises_list_shows_points_and_topics(capsys):
     assert main(["exercises", "list", "--tests", str(EXERCISES)]) == 0
     out = capsys.readouterr().out
