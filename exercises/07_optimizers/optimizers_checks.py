@@ -71,6 +71,31 @@ def assert_same_trajectory(got, expected, what):
         assert_close(got[t], expected[t], f"{what}, w after step {t + 1}", rtol=RTOL, atol=ATOL)
 
 
+def check_damped_against_pytorch(got, X, y, w0, lr, alpha, what):
+    """The damped trajectory ``got`` is PyTorch's ``SGD(momentum=alpha, dampening=alpha)``
+    except for the first step: PyTorch sets its buffer to g at its first step, so its first
+    step is longer by lr * alpha * g; started from a buffer of zeros instead, that optimizer
+    takes the damped steps from step 1 on."""
+    from tinygrad_cnn import optim
+
+    damped_sgd = dict(lr=lr, momentum=alpha, dampening=alpha)
+    pytorch_w1 = engine_run(optim.SGD, X, y, w0, 1, **damped_sgd)[0]
+    assert_close(
+        got[0],
+        pytorch_w1 + lr * alpha * engine_gradient(X, y, w0),
+        what
+        + f": w1 vs (w1 of optim.SGD(momentum={alpha:g}, dampening={alpha:g})) + lr * alpha * g",
+        rtol=RTOL,
+        atol=ATOL,
+    )
+    expected = engine_run(optim.SGD, X, y, w0, len(got), zero_momentum_buffer=True, **damped_sgd)
+    assert_same_trajectory(
+        got,
+        expected,
+        what + f" vs optim.SGD(momentum={alpha:g}, dampening={alpha:g}) with a zero buffer",
+    )
+
+
 def _first_step_mistakes(kind, g, n, settings):
     """(the correct first step w0 - w1, [(mistaken step, what it means), ...]) for ``kind``
     'momentum', 'damped' or 'adam'; g is the gradient at w0, n the number of rows of X."""

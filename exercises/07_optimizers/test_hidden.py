@@ -12,17 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from optimizers_checks import (
-    ATOL,
-    RTOL,
     assert_same_trajectory,
+    check_damped_against_pytorch,
     check_first_step,
-    engine_gradient,
     engine_run,
     trajectory,
 )
 
 from tinygrad_cnn import optim
-from tinygrad_cnn.grading.checks import assert_close, check
+from tinygrad_cnn.grading.checks import check
 from tinygrad_cnn.testing import float_arrays
 
 # A least-squares problem the statement does not show: 5 points, 3 features.
@@ -59,19 +57,7 @@ def test_damped_momentum_matches_engine_sgd_after_the_first_step(student, w0, lr
     what = f"damped_momentum_trajectory(X, y, w0, lr={lr}, alpha={alpha}, steps={steps})"
     got = trajectory(student.damped_momentum_trajectory(X, Y, w0, lr, alpha, steps), what, steps, 3)
     check_first_step("damped", got, X, Y, w0, dict(lr=lr, alpha=alpha), what)
-    damped_sgd = dict(lr=lr, momentum=alpha, dampening=alpha)
-    pytorch_w1 = engine_run(optim.SGD, X, Y, w0, 1, **damped_sgd)[0]
-    assert_close(
-        got[0],
-        pytorch_w1 + lr * alpha * engine_gradient(X, Y, w0),
-        what + ": w1 vs (w1 of optim.SGD(momentum=alpha, dampening=alpha)) + lr * alpha * g",
-        rtol=RTOL,
-        atol=ATOL,
-    )
-    expected = engine_run(optim.SGD, X, Y, w0, steps, zero_momentum_buffer=True, **damped_sgd)
-    assert_same_trajectory(
-        got, expected, what + " vs optim.SGD(momentum=alpha, dampening=alpha) with a zero buffer"
-    )
+    check_damped_against_pytorch(got, X, Y, w0, lr, alpha, what)
     # v = (1 - alpha) * b for PyTorch's undamped buffer b: the same steps as plain momentum
     # with the learning rate lr * (1 - alpha), from the first step on
     expected = engine_run(optim.SGD, X, Y, w0, steps, lr=lr * (1 - alpha), momentum=alpha)
