@@ -99,6 +99,9 @@ class Function:
     name = "function"
     #: ops that only make sense on real numbers (exp, log, ...) cast integer inputs to float32
     needs_float = False
+    #: names of the ctx attributes that describe this call, shown in graph drawings next to
+    #: the name, e.g. ("stride", "padding") draws "conv2d stride=1 padding=2"
+    settings = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -74,12 +74,25 @@ def build_parser():
     train.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue the run saved in CHECKPOINT"
     )
+    train.add_argument(
+        "--grad-stats",
+        action="store_true",
+        help="record each parameter's gradient norm, mean |gradient| and update/weight ratio "
+        "per epoch (averaged over its steps) in metrics.jsonl",
+    )
 
     evaluate = commands.add_parser(
         "evaluate", help="accuracy, per-class accuracy, confusion matrix"
     )
     evaluate.add_argument("checkpoint")
     evaluate.add_argument("--data-dir")
+    evaluate.add_argument(
+        "--confusion",
+        nargs="?",
+        const="",
+        metavar="FILE.png",
+        help="also draw the confusion matrix (default FILE: confusion.png beside the checkpoint)",
+    )
 
     predict = commands.add_parser("predict", help="top-3 classes for an image")
     predict.add_argument("checkpoint")
@@ -91,6 +104,13 @@ def build_parser():
     summary = commands.add_parser("summary", help="the model's layers, output shapes, parameters")
     summary.add_argument("--model", choices=MODELS, default=defaults.model)
 
+    graph = commands.add_parser(
+        "graph", help="the model's computation graph for one batch, coloured by gradient norm"
+    )
+    graph.add_argument("--model", choices=MODELS, default=defaults.model)
+    graph.add_argument("--checkpoint", help="weights saved by train (default: a fresh model)")
+    graph.add_argument("--out", required=True, help="picture to write: .svg, .png or .dot")
+
     demo = commands.add_parser(
         "demo", help="train a tiny network on two spirals with plain Tensor ops"
     )
@@ -100,8 +120,29 @@ def build_parser():
     demo.add_argument("--hidden", type=int, default=64, help="hidden units per layer (default 64)")
     demo.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_picture_commands(commands)
     _add_course_commands(commands)
     return parser
+
+
+def _add_picture_commands(commands):
+    plot = commands.add_parser(
+        "plot", help="PNG of a run's loss, accuracy, learning rate (and gradient flow)"
+    )
+    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of tinygrad-cnn train")
+    plot.add_argument("--out", metavar="FILE.png", help="default RUN_DIR/curves.png")
+    features = commands.add_parser(
+        "features", help="PNG of a test image's feature maps after every conv and pool layer"
+    )
+    features.add_argument("checkpoint")
+    features.add_argument("--index", type=int, required=True, help="a test image, by position")
+    features.add_argument(
+        "--layers", nargs="+", metavar="NAME", help="layer names, e.g. 0 2 (default: all)"
+    )
+    features.add_argument(
+        "--out", metavar="FILE.png", help="default features-<index>.png beside the checkpoint"
+    )
+    features.add_argument("--data-dir")
 
 
 def _add_course_commands(commands):
@@ -160,7 +201,7 @@ def run_train(args):
 
     defaults = TrainConfig()
     if args.resume:
-        run = Run.resume(args.resume, folder=args.out, epochs=args.epochs)
+        run = Run.resume(args.resume, args.out, args.epochs, grad_stats=args.grad_stats)
         if args.model is not None and args.model != run.config.model:
             raise ValueError(f"{args.resume} holds a {run.config.model} model, not {args.model}")
     else:
@@ -179,6 +220,7 @@ def run_train(args):
             val_split=args.val_split,
             data_dir=args.data_dir,
             schedule=args.schedule,
+            grad_stats=args.grad_stats,
         ).check()
         folder = Path(args.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
         if (folder / "last.npz").exists() or (folder / "metrics.jsonl").exists():
@@ -236,6 +278,16 @@ def run_evaluate(args):
     print("      " + "".join(f"{k:>6}" for k in range(len(classes))))
     for k in range(len(classes)):
         print(f"{k:>6}" + "".join(f"{n:>6}" for n in confusion[k]))
+    if args.confusion is not None:
+        from tinygrad_cnn.viz.plots import confusion_figure
+        from tinygrad_cnn.viz.png import save_png
+
+        out = args.confusion or Path(args.checkpoint).parent / "confusion.png"
+        title = (
+            f"{config.model} on the {config.dataset} test set: accuracy {accuracy:.2%}\n"
+            f"({Path(args.checkpoint)})"
+        )
+        print(save_png(confusion_figure(confusion, classes, title), out))
     return 0
 
 
@@ -282,6 +334,30 @@ def run_summary(args):
     from tinygrad_cnn.training import build_model
 
     print(build_model(args.model).summary((1, 28, 28)))
+    return 0
+
+
+def run_graph(args):
+    """Draw the model's graph for a batch of 8 random images after one backward pass."""
+    from tinygrad_cnn import functional as F
+    from tinygrad_cnn.training import build_model
+    from tinygrad_cnn.viz import draw_graph, render, trace_model
+    from tinygrad_cnn.viz.rendering import check_path
+
+    check_path(args.out)
+    tinygrad_cnn.manual_seed(0)
+    if args.checkpoint:
+        model, config = _load_trained(args.checkpoint)
+        if config.model != args.model:
+            raise ValueError(f"{args.checkpoint} holds a {config.model} model, not {args.model}")
+    else:
+        model = build_model(args.model)
+    images = tinygrad_cnn.rand(8, 1, 28, 28)
+    output, layers = trace_model(model, images)
+    loss = F.cross_entropy(output, tinygrad_cnn.Tensor(np.arange(8) % 10))
+    loss.backward()
+    written = render(draw_graph(loss, layers=layers), args.out)
+    print(f"wrote {written}")
     return 0
 
 
@@ -340,11 +416,55 @@ def run_grade(args):
     return 0
 
 
+# ----------------------------------------------------------------- pictures
+def run_plot(args):
+    from tinygrad_cnn.viz.plots import read_run, training_figure
+    from tinygrad_cnn.viz.png import png_path, save_png
+
+    out = png_path(args.out or Path(args.run_dir) / "curves.png")
+    epochs, test = read_run(args.run_dir)
+    print(save_png(training_figure(epochs, test, f"training run {args.run_dir}"), out))
+    return 0
+
+
+def run_features(args):
+    from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
+    from tinygrad_cnn.viz import features
+    from tinygrad_cnn.viz.png import png_path, save_png
+
+    out = png_path(args.out or Path(args.checkpoint).parent / f"features-{args.index}.png")
+    model, config = _load_trained(args.checkpoint)
+    layers = dict(features.feature_layers(model))
+    if not any(isinstance(m, tinygrad_cnn.nn.Conv2d) for m in layers.values()):
+        raise ValueError(f"{args.checkpoint}: a {config.model} model has no conv layer to show")
+    names = args.layers or list(layers)
+    unknown = [name for name in names if name not in layers]
+    if unknown:
+        raise ValueError(f"--layers: no conv or pool layer {unknown} (choose from {list(layers)})")
+    _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
+    if not 0 <= args.index < len(labels):
+        raise ValueError(f"--index must be in [0, {len(labels) - 1}], got {args.index}")
+    x, _ = next(iter(DataLoader(images[args.index : args.index + 1], labels[:1], 1)))
+    outputs = features.capture(model, x, names + [""])  # "": the model itself, its logits
+    classes = DATASETS[config.dataset]["classes"]
+    title = (
+        f"{config.model}: feature maps of {config.dataset} test image {args.index} "
+        f"(true {classes[labels[args.index]]}, predicted {classes[outputs.pop('').argmax()]})"
+    )
+    filters = features.first_filters(model)  # of the whole model, whatever --layers shows
+    figure = features.features_figure(x.data[0, 0], outputs, layers, filters, title)
+    print(save_png(figure, out))
+    return 0
+
+
 COMMANDS = {
     "train": run_train,
     "evaluate": run_evaluate,
     "predict": run_predict,
     "summary": run_summary,
+    "graph": run_graph,
+    "plot": run_plot,
+    "features": run_features,
     "demo": run_demo,
     "exercises": run_exercises,
     "grade": run_grade,

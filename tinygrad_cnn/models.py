@@ -64,4 +64,44 @@ def mlp(num_classes=10, hidden=(128,), dropout=0.0, in_features=28 * 28):
     return nn.Sequential(*layers)
 
 
-MODELS = {"lenet5": lenet5, "keras-cnn": keras_mnist_cnn, "mlp": mlp}
+def deep_mlp(num_classes=10, dropout=0.0, activation="sigmoid", depth=10, width=64):
+    """The vanishing-gradient demonstration: ``depth`` Linear layers (784 -> 64, eight times
+    64 -> 64, 64 -> 10 by default: 84,170 parameters), each hidden one followed by
+    ``activation``. ``"sigmoid"`` keeps Linear's default initialization, as the networks of
+    the 1990s did; ``"relu"`` draws the weights with He's initialization (variance 2 / fan_in)
+    and zero biases. Train either with ``--grad-stats`` and compare the first layers'
+    gradients with the last's (docs/seeing.md)."""
+    if activation not in ("sigmoid", "relu"):
+        raise ValueError(f"deep_mlp: activation must be 'sigmoid' or 'relu', got {activation!r}")
+    layers, in_features = [nn.Flatten()], 28 * 28
+    for k in range(depth):
+        out_features = width if k < depth - 1 else num_classes
+        linear = nn.Linear(in_features, out_features)
+        if activation == "relu":
+            nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+            nn.init.zeros_(linear.bias)
+        layers.append(linear)
+        if k < depth - 1:
+            layers.append(nn.Sigmoid() if activation == "sigmoid" else nn.ReLU())
+            layers += [nn.Dropout(dropout)] if dropout > 0 else []
+        in_features = out_features
+    return nn.Sequential(*layers)
+
+
+def deep_sigmoid_mlp(num_classes=10, dropout=0.0):
+    """``deep_mlp`` with sigmoids and the default initialization: the gradients vanish."""
+    return deep_mlp(num_classes, dropout, activation="sigmoid")
+
+
+def deep_relu_mlp(num_classes=10, dropout=0.0):
+    """``deep_mlp`` with ReLU and He's initialization: the gradients reach the first layer."""
+    return deep_mlp(num_classes, dropout, activation="relu")
+
+
+MODELS = {
+    "lenet5": lenet5,
+    "keras-cnn": keras_mnist_cnn,
+    "mlp": mlp,
+    "deep-sigmoid-mlp": deep_sigmoid_mlp,
+    "deep-relu-mlp": deep_relu_mlp,
+}

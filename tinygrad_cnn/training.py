@@ -6,6 +6,11 @@ test), ``last.npz`` (written atomically after every epoch, and on Ctrl-C) and ``
 model, the optimizer, the random generator's state and, when a run was interrupted, the
 shuffled order of the unfinished epoch and the next batch: resuming replays exactly what the
 uninterrupted run would have done.
+
+With ``grad_stats`` (``--grad-stats``), every step is measured by ``grad_stats.GradientStats``
+and each epoch's record gets ``"grad_stats": {parameter: {"grad_norm", "grad_abs_mean",
+"update_ratio"}}``, averaged over the epoch's steps (the running sums travel in the
+checkpoint, so a resumed epoch averages the same steps). Off, the loop pays one ``if``.
 """
 
 import json
@@ -22,6 +27,7 @@ import tinygrad_cnn.functional as F
 from tinygrad_cnn import models, optim, rng, serialization
 from tinygrad_cnn.autograd import no_grad
 from tinygrad_cnn.data import DataLoader, load_mnist
+from tinygrad_cnn.grad_stats import GradientStats
 
 OPTIMIZERS = {
     "sgd": optim.SGD,
@@ -57,6 +63,7 @@ class TrainConfig:
     val_split: float = 0.1
     data_dir: str = None
     schedule: str = "cosine"  # "cosine" (to 0 over the run) or "constant"
+    grad_stats: bool = False  # record the gradient flow per parameter and epoch
 
     def check(self):
         if self.model not in models.MODELS:
@@ -162,6 +169,7 @@ class Run:
         self.test_loader = DataLoader(*test, 1000)
         self.epoch, self.next_batch, self.order = 0, 0, None
         self.best_accuracy = -1.0
+        self.grad_stats = GradientStats(self.model) if config.grad_stats else None
 
     # ----------------------------------------------------------------- checkpoints
     def checkpoint(self):
@@ -174,11 +182,13 @@ class Run:
             "next_batch": self.next_batch,
             "order": self.order,
             "best_accuracy": self.best_accuracy,
+            "grad_stats": self.grad_stats.state_dict() if self.grad_stats else None,
         }
 
     @classmethod
-    def resume(cls, path, folder=None, epochs=None, report=print):
-        """Rebuild a run from a checkpoint written by ``checkpoint`` (``epochs`` may extend it)."""
+    def resume(cls, path, folder=None, epochs=None, report=print, grad_stats=False):
+        """Rebuild a run from a checkpoint written by ``checkpoint`` (``epochs`` may extend it;
+        ``grad_stats=True`` starts recording the gradient flow if the run did not)."""
         state = serialization.load(path)
         try:
             config = TrainConfig(**state["config"])
@@ -186,12 +196,15 @@ class Run:
             raise ValueError(f"{path}: not a tinygrad-cnn training checkpoint ({err})") from None
         if epochs is not None:
             config.epochs = epochs
+        config.grad_stats = config.grad_stats or grad_stats
         run = cls(config, folder or Path(path).parent, report)
         run.model.load_state_dict(state["model"])
         run.optimizer.load_state_dict(state["optimizer"])
         rng.set_rng_state(state["rng"])
         run.epoch, run.next_batch = state["epoch"], state["next_batch"]
         run.order, run.best_accuracy = state["order"], state["best_accuracy"]
+        if run.grad_stats and state.get("grad_stats"):
+            run.grad_stats.load_state_dict(state["grad_stats"])
         return run
 
     def save(self, name):
@@ -238,7 +251,10 @@ class Run:
             logits = self.model(x)
             loss = F.cross_entropy(logits, y)
             loss.backward()
-            self.optimizer.step()
+            if self.grad_stats is None:
+                self.optimizer.step()
+            else:
+                self.grad_stats.step(self.optimizer)  # the same step, measured
             self.next_batch += 1
             seen += len(y)
             correct += int((logits.data.argmax(axis=1) == y).sum())
@@ -255,7 +271,7 @@ class Run:
         bar.close()
         elapsed = time.perf_counter() - start
         self.epoch, self.next_batch, self.order = self.epoch + 1, 0, None
-        return {
+        record = {
             "epoch": self.epoch,
             "train_loss": loss_sum / max(seen, 1),
             "train_accuracy": correct / max(seen, 1),
@@ -263,6 +279,10 @@ class Run:
             "images_per_second": seen / max(elapsed, 1e-9),
             "lr": self.optimizer.param_groups[0]["lr"],
         }
+        if self.grad_stats is not None:
+            record["grad_stats"] = self.grad_stats.summary()
+            self.grad_stats.reset()
+        return record
 
     def fit(self, should_stop=None):
         """Train the remaining epochs, validating and checkpointing after each; test at the

@@ -33,6 +33,8 @@ class LeakyRelu(Function):
     unit never dies completely.
     """
 
+    settings = ("negative_slope",)
+
     @staticmethod
     def forward(ctx, a, negative_slope=0.01):
         ctx.save_for_backward(a)

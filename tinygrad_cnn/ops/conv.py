@@ -41,6 +41,7 @@ class Conv2d(Function):
     """
 
     needs_float = True
+    settings = ("stride", "padding", "dilation")
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, kernels=None):

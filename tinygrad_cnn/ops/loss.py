@@ -39,6 +39,7 @@ class CrossEntropy(Function):
     """
 
     needs_float = True
+    settings = ("reduction",)
 
     @staticmethod
     def forward(ctx, logits, target, reduction="mean", label_smoothing=0.0):
@@ -68,6 +69,7 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     needs_float = True
+    settings = ("reduction",)
 
     @staticmethod
     def forward(ctx, x, target, reduction="mean"):

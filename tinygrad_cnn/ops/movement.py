@@ -44,6 +44,8 @@ class Permute(Function):
     The backward applies the inverse permutation: axis dims[i] of the input is axis i of the
     output, so dL/da = g.transpose(argsort(dims)). ``transpose`` and ``.T`` are permutes."""
 
+    settings = ("dims",)
+
     @staticmethod
     def forward(ctx, a, dims):
         if sorted(normalize_axis(d, a.ndim, "permute") for d in dims) != list(range(a.ndim)):
@@ -159,6 +161,8 @@ class Concatenate(Function):
     """out = the inputs joined along ``axis``. Each input owns a block of the output, so its
     gradient is that block of g: dL/da_k = g[..., offset_k : offset_k + size_k, ...]."""
 
+    settings = ("axis",)
+
     @staticmethod
     def forward(ctx, *arrays, axis=0):
         ctx.axis = normalize_axis(axis, arrays[0].ndim, "concatenate")
@@ -174,6 +178,8 @@ class Concatenate(Function):
 class Stack(Function):
     """out = the inputs (all of one shape) stacked along a new axis ``axis``.
     Input k is the slice k of that axis, so dL/da_k = g taken at index k along ``axis``."""
+
+    settings = ("axis",)
 
     @staticmethod
     def forward(ctx, *arrays, axis=0):

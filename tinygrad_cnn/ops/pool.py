@@ -40,6 +40,7 @@ class MaxPool2d(Function):
     """
 
     needs_float = True
+    settings = ("kernel", "stride", "padding")
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0, kernels=None):
@@ -65,6 +66,7 @@ class AvgPool2d(Function):
     """
 
     needs_float = True
+    settings = ("kernel", "stride", "padding")
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0, count_include_pad=True, kernels=None):

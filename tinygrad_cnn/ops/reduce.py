@@ -25,6 +25,8 @@ class Sum(Function):
     dL/da = [[10, 10], [20, 20]].
     """
 
+    settings = ("axes", "keepdims")
+
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
         ctx.axes = normalize_axes(axis, a.ndim, "sum")
@@ -41,6 +43,7 @@ class Mean(Function):
     dL/da = g / N, broadcast to every element that was averaged."""
 
     needs_float = True
+    settings = ("axes", "keepdims")
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -67,6 +70,7 @@ class _Extremum(Function):
     """
 
     pick = None
+    settings = ("axes", "keepdims")
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -112,6 +116,7 @@ class Var(Function):
     """
 
     needs_float = True
+    settings = ("axes", "keepdims")
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False, correction=1):

@@ -35,6 +35,7 @@ class LogSumExp(Function):
 
     name = "logsumexp"
     needs_float = True
+    settings = ("axes", "keepdims")
 
     @staticmethod
     def forward(ctx, a, axis=None, keepdims=False):
@@ -65,6 +66,7 @@ class Softmax(Function):
     """
 
     needs_float = True
+    settings = ("axis",)
 
     @staticmethod
     def forward(ctx, a, axis=-1):
@@ -92,6 +94,7 @@ class LogSoftmax(Function):
     """
 
     needs_float = True
+    settings = ("axis",)
 
     @staticmethod
     def forward(ctx, a, axis=-1):
