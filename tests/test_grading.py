@@ -61,7 +61,7 @@ def test_the_course_is_worth_100_points_and_the_map_lists_every_exercise():
     assert sum(e.points for e in exercises()) == 100
     course_map = (EXERCISES / "README.md").read_text()
     for exercise in exercises():
-        row = next(ln for ln in course_map.splitlines() if f"({exercise.folder.name}/" in ln)
+        row = next(ln for ln in course_map.splitlines() if f"`{exercise.folder.name}/`" in ln)
         assert row.rstrip(" |").endswith(f"| {exercise.points:g}"), row
 
 
