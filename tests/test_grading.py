@@ -131,8 +131,11 @@ def test_export_holds_no_reference_line_and_no_hidden_test(tmp_path, capsys):
 
 # ----------------------------------------------------------------- grading
 @pytest.fixture(scope="module")
-def reference_report(tmp_path_factory):
-    return grade(solved_submission(tmp_path_factory.mktemp("solved")), EXERCISES)
+def reference_report(tmp_path_factory, mnist_dir):
+    """Every reference graded; the capstone trains on real MNIST (skipped without it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINYGRAD_CNN_DATA", str(mnist_dir))
+        return grade(solved_submission(tmp_path_factory.mktemp("solved")), EXERCISES)
 
 
 def test_the_references_score_full_marks(reference_report):
@@ -196,7 +199,11 @@ def test_every_exercise_has_a_wrong_solution():
 
 
 @pytest.mark.parametrize("folder", sorted(wrong_solutions()))
-def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(folder, tmp_path):
+def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(
+    folder, tmp_path, request, monkeypatch
+):
+    if folder == "12_capstone":  # its tests load real MNIST
+        monkeypatch.setenv("TINYGRAD_CNN_DATA", str(request.getfixturevalue("mnist_dir")))
     path, symptom = wrong_solutions()[folder]
     submission = solved_submission(tmp_path / "sub", append={folder: path}, only=[folder])
     report = grade(submission, EXERCISES, only=folder)
