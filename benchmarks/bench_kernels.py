@@ -172,6 +172,7 @@ def main():
     torch = pytorch_timings(args.threads, args.repeats)
     if torch is None:
         print("PyTorch not installed: no comparison (pip install torch==2.13.0)\n")
+    from tinygrad_cnn import tuned_for_training
     from tinygrad_cnn.kernels import reference
 
     header = f"{'case':<22}{'fwd ms':>9}{'f+b ms':>9}"
@@ -180,20 +181,21 @@ def main():
     if not args.skip_reference:
         header += f"{'ref f+b ms/img':>16}{'speedup':>9}"
     print(header)
-    for name, x_shape, w_shape, padding, input_grad in CASES:
-        forward, forward_backward = ours(x_shape, w_shape, padding, input_grad)
-        fwd, fb = median_ms(forward, args.repeats), median_ms(forward_backward, args.repeats)
-        row = f"{name:<22}{fwd:>9.3f}{fb:>9.3f}"
-        if torch:
-            t_fwd, t_fb = torch[name]
-            row += f"{t_fwd:>11.3f}{t_fb:>11.3f}{fwd / t_fwd:>10.2f}x{fb / t_fb:>10.2f}x"
-        if not args.skip_reference:
-            one_image = (1,) + x_shape[1:]
-            _, ref_forward_backward = ours(one_image, w_shape, padding, input_grad, reference)
-            ref_ms = median_ms(ref_forward_backward, 1)
-            per_image = fb / x_shape[0]
-            row += f"{ref_ms:>16.1f}{ref_ms / per_image:>8.0f}x"
-        print(row, flush=True)
+    with tuned_for_training():  # the kernels as training runs them (training.Run.fit)
+        for name, x_shape, w_shape, padding, input_grad in CASES:
+            forward, forward_backward = ours(x_shape, w_shape, padding, input_grad)
+            fwd, fb = median_ms(forward, args.repeats), median_ms(forward_backward, args.repeats)
+            row = f"{name:<22}{fwd:>9.3f}{fb:>9.3f}"
+            if torch:
+                t_fwd, t_fb = torch[name]
+                row += f"{t_fwd:>11.3f}{t_fb:>11.3f}{fwd / t_fwd:>10.2f}x{fb / t_fb:>10.2f}x"
+            if not args.skip_reference:
+                one_image = (1,) + x_shape[1:]
+                _, ref_forward_backward = ours(one_image, w_shape, padding, input_grad, reference)
+                ref_ms = median_ms(ref_forward_backward, 1)
+                per_image = fb / x_shape[0]
+                row += f"{ref_ms:>16.1f}{ref_ms / per_image:>8.0f}x"
+            print(row, flush=True)
 
     cold, warm = compile_times()
     print(f"\nimport tinygrad_cnn: {cold['import']:.2f} s")

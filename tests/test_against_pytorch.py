@@ -7,6 +7,7 @@ from hypothesis import given
 import tinygrad_cnn as tg
 from tinygrad_cnn.testing import float_arrays
 
+pytestmark = pytest.mark.torch  # CI runs these a second time, with PyTorch installed
 torch = pytest.importorskip("torch")
 
 # (ours, PyTorch's) on a (3, 4) input and a (4,) input

@@ -193,6 +193,11 @@ def test_resume_after_a_stop_mid_epoch_equals_an_uninterrupted_run(mnist_dir, tm
     assert resumed.fit() == expected_accuracy
     for key, value in resumed.model.state_dict().items():
         np.testing.assert_array_equal(value, straight.model.state_dict()[key], err_msg=key)
+    # the interrupted epoch's record covers all its steps, as in the uninterrupted run
+    same = ("epoch", "train_loss", "train_accuracy", "lr", "val_loss", "val_accuracy")
+    for a, b in zip(read_metrics(tmp_path / "stopped"), read_metrics(tmp_path / "straight")):
+        assert {k: a.get(k) for k in same} == {k: b.get(k) for k in same}
+    assert len(read_metrics(tmp_path / "stopped")) == 3  # two epochs and one test line
 
 
 def test_ctrl_c_saves_a_resumable_checkpoint(mnist_dir, tmp_path):

@@ -17,10 +17,15 @@ from grading_support import (
 from tinygrad_cnn.cli import main
 from tinygrad_cnn.grading import exercises as exercise_tree
 from tinygrad_cnn.grading.grader import grade, gradescope_results
+from tinygrad_cnn.grading.sandbox import Limits
+
+# Correct code is graded with a generous timeout: on a loaded machine a test of correct code
+# must not fail for time (the timeouts themselves are tested with hostile code).
+GENEROUS = Limits(timeout=120)
 
 
 def run_grade(capsys, *argv):
-    assert main(["grade", *map(str, argv)]) == 0
+    assert main(["grade", *map(str, argv), "--timeout", str(GENEROUS.timeout)]) == 0
     return capsys.readouterr().out
 
 
@@ -135,7 +140,9 @@ def reference_report(tmp_path_factory, mnist_dir):
     """Every reference graded; the capstone trains on real MNIST (skipped without it)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TINYGRAD_CNN_DATA", str(mnist_dir))
-        return grade(solved_submission(tmp_path_factory.mktemp("solved")), EXERCISES)
+        return grade(
+            solved_submission(tmp_path_factory.mktemp("solved")), EXERCISES, limits=GENEROUS
+        )
 
 
 def test_the_references_score_full_marks(reference_report):
@@ -206,7 +213,7 @@ def test_a_wrong_solution_scores_between_zero_and_full_and_says_why(
         monkeypatch.setenv("TINYGRAD_CNN_DATA", str(request.getfixturevalue("mnist_dir")))
     path, symptom = wrong_solutions()[folder]
     submission = solved_submission(tmp_path / "sub", append={folder: path}, only=[folder])
-    report = grade(submission, EXERCISES, only=folder)
+    report = grade(submission, EXERCISES, only=folder, limits=GENEROUS)
     assert 0 < report.score < report.max_score
     failures = [t.message for t in report.tests if not t.passed]
     assert any(symptom in message for message in failures), failures
@@ -225,7 +232,7 @@ def test_grade_only_one_exercise_and_unknown_names(tmp_path, capsys):
 def test_a_missing_solution_fails_that_exercise_only(tmp_path):
     submission = solved_submission(tmp_path / "sub", only=QUICK)
     (submission / "10_dropout" / "solution.py").unlink()
-    report = grade(submission, copy_tests_only(tmp_path / "tests", only=QUICK))
+    report = grade(submission, copy_tests_only(tmp_path / "tests", only=QUICK), limits=GENEROUS)
     by_exercise = {}
     for t in report.tests:
         by_exercise.setdefault(t.exercise, []).append(t)
@@ -236,7 +243,7 @@ def test_a_missing_solution_fails_that_exercise_only(tmp_path):
 
 def test_a_submission_wrapped_in_one_more_folder_is_found(tmp_path):
     solved_submission(tmp_path / "sub" / "my-course", only=QUICK)
-    report = grade(tmp_path / "sub", EXERCISES, only="dropout")
+    report = grade(tmp_path / "sub", EXERCISES, only="dropout", limits=GENEROUS)
     assert report.score == report.max_score > 0
 
 

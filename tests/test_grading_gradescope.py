@@ -66,7 +66,7 @@ def unpack(autograder_zip, root, submission):
 
 
 def run_autograder(root, **env):
-    environment = dict(os.environ, AUTOGRADER_ROOT=str(root), **env)
+    environment = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_TIMEOUT="120", **env)
     environment["PATH"] = f"{Path(sys.executable).parent}:{environment['PATH']}"
     subprocess.run(
         ["bash", str(root / "source" / "run_autograder")],

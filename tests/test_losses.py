@@ -139,6 +139,7 @@ def test_penalties_and_their_gradients():
     assert F.l1_penalty([w]).item() == pytest.approx(3.0)
 
 
+@pytest.mark.torch
 def test_losses_match_pytorch():
     torch = pytest.importorskip("torch")
     z = np.random.default_rng(0).standard_normal((6, 4))

@@ -178,6 +178,7 @@ def test_linear_rejects_wrong_feature_count():
         nn.Linear(3, 2)(tg.ones(2, 5))
 
 
+@pytest.mark.torch
 def test_layers_match_pytorch():
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)

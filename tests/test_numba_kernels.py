@@ -1,11 +1,13 @@
 """How the Numba kernels are built and run: lazily, cached on disk, thread count, no-JIT mode."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.functional as F
@@ -76,17 +78,20 @@ def test_float32_stays_float32_through_conv_and_pool():
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
 
 
-def test_matmul_over_batch_equals_numpy():
+@pytest.mark.parametrize("tuned", [False, True], ids=["library", "split over threads"])
+def test_matmul_over_batch_equals_numpy(tuned):
     from tinygrad_cnn.kernels import runtime
 
     generator = np.random.default_rng(0)
     weight = generator.standard_normal((4, 6))
     stack = generator.standard_normal((7, 6, 5))
     grads = generator.standard_normal((7, 4, 5))
-    np.testing.assert_allclose(runtime.matmul_over_batch(weight, stack), weight @ stack)
-    np.testing.assert_allclose(
-        runtime.matmul_over_batch(grads, stack.transpose(0, 2, 1)), grads @ stack.transpose(0, 2, 1)
-    )
-    np.testing.assert_allclose(runtime.matmul_over_batch(weight.T, grads), weight.T @ grads)
-    one = runtime.matmul_over_batch(weight, stack[:1])
-    np.testing.assert_allclose(one, weight @ stack[:1])
+    with runtime.tuned_for_training() if tuned else contextlib.nullcontext():
+        np.testing.assert_allclose(runtime.matmul_over_batch(weight, stack), weight @ stack)
+        np.testing.assert_allclose(
+            runtime.matmul_over_batch(grads, stack.transpose(0, 2, 1)),
+            grads @ stack.transpose(0, 2, 1),
+        )
+        np.testing.assert_allclose(runtime.matmul_over_batch(weight.T, grads), weight.T @ grads)
+        one = runtime.matmul_over_batch(weight, stack[:1])
+        np.testing.assert_allclose(one, weight @ stack[:1])

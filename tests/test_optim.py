@@ -61,6 +61,7 @@ def gradient(p):
     return p**3 - 0.5 * p + np.cos(3 * p)
 
 
+@pytest.mark.torch
 @pytest.mark.parametrize("name, settings", CONFIGS)
 def test_trajectories_match_pytorch(name, settings):
     torch = pytest.importorskip("torch")
@@ -187,6 +188,7 @@ def test_schedules_follow_their_formulas():
     )
 
 
+@pytest.mark.torch
 def test_schedules_match_pytorch_and_resume():
     torch = pytest.importorskip("torch")
     ours_p, theirs_p = tg.Tensor([1.0], requires_grad=True), torch.zeros(1, requires_grad=True)

@@ -11,8 +11,12 @@ def readme_commands():
 
 
 def test_ci_runs_the_readme_test_command():
-    test_command = next(c for c in readme_commands() if "pytest" in c)
-    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+    """.ci/run holds the README's test command, one step a line (so that `set -e` stops at the
+    first failing step: inside `a && b` it does not)."""
+    steps = next(c for c in readme_commands() if "pytest" in c).split(" && ")
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    start = lines.index(steps[0])
+    assert lines[start : start + len(steps)] == steps
 
 
 def test_readme_main_job_uses_an_existing_subcommand():

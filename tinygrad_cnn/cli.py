@@ -97,7 +97,9 @@ def build_parser():
     predict = commands.add_parser("predict", help="top-3 classes for an image")
     predict.add_argument("checkpoint")
     source = predict.add_mutually_exclusive_group(required=True)
-    source.add_argument("--image", help="a PNG (or any image Pillow reads); needs Pillow")
+    source.add_argument(
+        "--image", help="a PNG (or any image Pillow reads); needs Pillow, the [image] extra"
+    )
     source.add_argument("--index", type=int, help="an image of the test set, by position")
     predict.add_argument("--data-dir")
 
@@ -110,6 +112,13 @@ def build_parser():
     graph.add_argument("--model", choices=MODELS, default=defaults.model)
     graph.add_argument("--checkpoint", help="weights saved by train (default: a fresh model)")
     graph.add_argument("--out", required=True, help="picture to write: .svg, .png or .dot")
+
+    export = commands.add_parser(
+        "export", help="a checkpoint's weights as .safetensors, with PyTorch's key names"
+    )
+    export.add_argument("checkpoint", help="a checkpoint of train (or a saved state_dict)")
+    export.add_argument("out", metavar="OUT.safetensors")
+    export.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
     demo = commands.add_parser(
         "demo", help="train a tiny network on two spirals with plain Tensor ops"
@@ -197,7 +206,7 @@ def _add_course_commands(commands):
 
 # ----------------------------------------------------------------- train
 def run_train(args):
-    from tinygrad_cnn.training import Run, TrainConfig
+    from tinygrad_cnn.training import Run, TrainConfig, holds_run
 
     defaults = TrainConfig()
     if args.resume:
@@ -223,7 +232,7 @@ def run_train(args):
             grad_stats=args.grad_stats,
         ).check()
         folder = Path(args.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-        if (folder / "last.npz").exists() or (folder / "metrics.jsonl").exists():
+        if holds_run(folder):
             raise ValueError(
                 f"{folder} already holds a run; choose another --out, or continue it with "
                 f"--resume {folder / 'last.npz'}"
@@ -239,8 +248,14 @@ def run_train(args):
 # ----------------------------------------------------------------- evaluate and predict
 def _load_trained(path):
     """(model in eval mode, training config) from a checkpoint written by train."""
+    model, config, _ = _read_checkpoint(path)
+    return model, config
+
+
+def _read_checkpoint(path):
+    """(model in eval mode, training config, the whole state) of a checkpoint."""
     from tinygrad_cnn import serialization
-    from tinygrad_cnn.training import TrainConfig, build_model
+    from tinygrad_cnn.training import TrainConfig, build_model, stored_data_dir
 
     state = serialization.load(path)
     if not isinstance(state, dict) or "config" not in state or "model" not in state:
@@ -251,14 +266,24 @@ def _load_trained(path):
         model.load_state_dict(state["model"])
     except ValueError as err:
         raise ValueError(f"{path}: does not fit a {config.model} model: {err}") from None
-    return model.eval(), config
+    config.data_dir = stored_data_dir(config.data_dir)  # None: look it up as usual
+    return model.eval(), config, state
+
+
+def _epoch_of(state, config):
+    """Which point of the run a checkpoint holds, e.g. "epoch 2 of 3"."""
+    epoch, batch = state.get("epoch"), state.get("next_batch") or 0
+    if epoch is None:
+        return "epoch unknown"
+    text = f"epoch {epoch} of {config.epochs}"
+    return text + (f" and {batch} batches of epoch {epoch + 1}" if batch else "")
 
 
 def run_evaluate(args):
     from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
     from tinygrad_cnn.training import evaluate
 
-    model, config = _load_trained(args.checkpoint)
+    model, config, state = _read_checkpoint(args.checkpoint)
     _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
     loss, accuracy, predicted = evaluate(model, DataLoader(images, labels, 1000))
     classes = DATASETS[config.dataset]["classes"]
@@ -266,7 +291,8 @@ def run_evaluate(args):
     np.add.at(confusion, (labels, predicted), 1)
     print(
         f"{config.model} on the {config.dataset} test set: accuracy {accuracy:.4f} "
-        f"({int(np.trace(confusion)):,} of {len(labels):,}), loss {loss:.4f}"
+        f"({int(np.trace(confusion)):,} of {len(labels):,}), loss {loss:.4f}; "
+        f"weights of {_epoch_of(state, config)}"
     )
     print("\nper-class accuracy:")
     for k, name in enumerate(classes):
@@ -291,12 +317,15 @@ def run_evaluate(args):
     return 0
 
 
+IMAGE_EXTRA = "the [image] extra: pip install '.[image]' in the tinygrad_cnn folder"
+
+
 def read_image(path):
     """A picture file as a 28x28 uint8 array in MNIST's style (light digit on black)."""
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError:
-        raise ValueError("reading images needs Pillow: pip install 'tinygrad_cnn[image]'") from None
+        raise ValueError(f"reading images needs Pillow, {IMAGE_EXTRA}") from None
     try:
         with Image.open(path) as image:
             gray = np.asarray(image.convert("L").resize((28, 28), Image.BILINEAR), dtype=np.uint8)
@@ -358,6 +387,32 @@ def run_graph(args):
     loss.backward()
     written = render(draw_graph(loss, layers=layers), args.out)
     print(f"wrote {written}")
+    return 0
+
+
+def run_export(args):
+    from tinygrad_cnn import serialization
+    from tinygrad_cnn.export import check_path, export_safetensors, model_weights
+
+    check_path(args.out, "export")
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ValueError(f"export: {out} already exists (--force replaces it)")
+    if not out.parent.is_dir():
+        raise ValueError(f"export: no folder {out.parent} to write {out.name} in")
+    state = serialization.load(args.checkpoint)
+    try:
+        _, metadata = model_weights(state)  # checked here to name the file
+    except ValueError as err:
+        raise ValueError(f"export: {args.checkpoint}: {err}") from None
+    tensors = export_safetensors(state, out)
+    numbers = sum(t.size for t in tensors.values() if t.dtype.kind == "f")
+    name = metadata.get("model", "model")
+    print(f"{name} weights ({len(tensors)} tensors, {numbers:,} numbers) written to {out}")
+    print(
+        "in PyTorch: model.load_state_dict(safetensors.torch.load_file(PATH), strict=True); "
+        "see docs/outgrowing.md"
+    )
     return 0
 
 
@@ -465,6 +520,7 @@ COMMANDS = {
     "graph": run_graph,
     "plot": run_plot,
     "features": run_features,
+    "export": run_export,
     "demo": run_demo,
     "exercises": run_exercises,
     "grade": run_grade,
@@ -472,12 +528,12 @@ COMMANDS = {
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
         return COMMANDS[args.command](args)
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
         sys.stderr.close()

@@ -69,12 +69,14 @@ def tanh(x):
     return x.tanh()
 
 
-def softmax(x, axis=-1):
-    return x.softmax(axis)
+def softmax(x, axis=None, *, dim=None):
+    """Softmax along ``axis`` or ``dim`` (one argument, two names); default the last axis."""
+    return x.softmax(axis, dim=dim)
 
 
-def log_softmax(x, axis=-1):
-    return x.log_softmax(axis)
+def log_softmax(x, axis=None, *, dim=None):
+    """log(softmax) along ``axis`` or ``dim``; default the last axis."""
+    return x.log_softmax(axis, dim=dim)
 
 
 # ----------------------------------------------------------------- layers as functions

@@ -47,6 +47,13 @@ def _encode(value, arrays):
         return items if isinstance(value, list) else {"__tuple__": items}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if callable(getattr(value, "state_dict", None)):  # a Module or an optimizer: code, not data
+        owner = "model" if hasattr(value, "named_parameters") else "optimizer"
+        raise TypeError(
+            f"save: cannot store a {type(value).__name__} object itself (that would need "
+            f"pickle, which save never uses); save its state instead: "
+            f"tg.save({owner}.state_dict(), path), then {owner}.load_state_dict(tg.load(path))"
+        )
     raise ValueError(f"save: cannot store a value of type {type(value).__name__}")
 
 
@@ -89,6 +96,14 @@ def load(path):
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path}")
+    with open(path, "rb") as file:
+        head = file.read(4)
+    if head not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip archive (an .npz is one)
+        kind = "a pickle" if head[:1] == b"\x80" else "not an .npz archive"
+        raise ValueError(
+            f"load: {path} is not a valid tinygrad_cnn checkpoint: {kind} (it begins with "
+            f"{head!r}); save writes .npz archives of arrays and JSON"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             if not isinstance(archive, np.lib.npyio.NpzFile) or "__metadata__" not in archive.files:
@@ -109,4 +124,7 @@ def load(path):
         zipfile.BadZipFile,
         UnicodeDecodeError,
     ) as err:
-        raise ValueError(f"load: {path} is not a valid tinygrad_cnn checkpoint: {err}") from None
+        reason = str(err)
+        if "pickle" in reason:  # numpy's own words would suggest loading it unsafely
+            reason = "it holds Python objects (pickled data), which are never loaded"
+        raise ValueError(f"load: {path} is not a valid tinygrad_cnn checkpoint: {reason}") from None

@@ -50,6 +50,30 @@ def _check_can_require_grad(array):
         )
 
 
+def _axis_arg(op, axis, dim, default=None):
+    """numpy's ``axis`` and PyTorch's ``dim`` are two names of one argument: take either.
+
+    None means "not given", so the op's ``default`` applies (all axes for a reduction).
+    """
+    if axis is not None and dim is not None:
+        raise TypeError(
+            f"{op}: got both axis={axis!r} and dim={dim!r}; they are one argument "
+            "(axis is numpy's name, dim PyTorch's): pass only one"
+        )
+    chosen = axis if dim is None else dim
+    return default if chosen is None else chosen
+
+
+def _keepdims_arg(op, keepdims, keepdim):
+    """numpy's ``keepdims`` and PyTorch's ``keepdim``, likewise (default False)."""
+    if keepdims is not None and keepdim is not None:
+        raise TypeError(
+            f"{op}: got both keepdims={keepdims!r} and keepdim={keepdim!r}; they are one "
+            "argument (keepdims is numpy's name, keepdim PyTorch's): pass only one"
+        )
+    return bool(keepdims if keepdim is None else keepdim)
+
+
 def _shape_from_args(shape):
     """Accept both ``zeros(2, 3)`` and ``zeros((2, 3))``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -165,6 +189,48 @@ class Tensor:
     def numpy(self):
         """The underlying numpy array (shared, not copied)."""
         return self.data
+
+    def tolist(self):
+        """The values as (nested) Python lists of Python numbers; a 0-d tensor gives a number."""
+        return self.data.tolist()
+
+    # dtype conversions with PyTorch's names; each returns self when the dtype already matches
+    def to(self, dtype):
+        """The same values in ``dtype`` (e.g. ``np.float64``). Between floating-point dtypes
+        the gradient flows (converted back); an integer or boolean result has no gradient, as
+        in PyTorch. Devices do not exist here: everything runs on the CPU, in numpy."""
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(
+                f"to: expected a dtype such as np.float64, got {dtype!r} "
+                "(there are no devices: tensors live in numpy, on the CPU)"
+            ) from None
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind == "f" and self.data.dtype.kind == "f":
+            return cast.Cast.apply(self, dtype=dtype)
+        return Tensor._make(self.data.astype(dtype), False, None)
+
+    def float(self):
+        """float32 (``torch.float``)."""
+        return self.to(np.float32)
+
+    def double(self):
+        """float64 (``torch.double``)."""
+        return self.to(np.float64)
+
+    def long(self):
+        """int64 (``torch.long``): class labels; floats are truncated towards zero."""
+        return self.to(np.int64)
+
+    def int(self):
+        """int32 (``torch.int``); floats are truncated towards zero."""
+        return self.to(np.int32)
+
+    def bool(self):
+        """Booleans: True where non-zero."""
+        return self.to(np.bool_)
 
     def item(self):
         if self.data.size != 1:
@@ -300,38 +366,68 @@ class Tensor:
         return activation.Tanh.apply(self)
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, axis=None, keepdims=False):
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+    # Each takes numpy's names (axis, keepdims) or PyTorch's (dim, keepdim): one meaning.
+    def sum(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """Sum over ``axis`` (None: all axes; an int or a tuple), keeping the reduced axes
+        as size 1 if ``keepdims``. ``dim``/``keepdim`` are accepted for ``axis``/``keepdims``."""
+        return reduce.Sum.apply(
+            self, axis=_axis_arg("sum", axis, dim), keepdims=_keepdims_arg("sum", keepdims, keepdim)
+        )
 
-    def mean(self, axis=None, keepdims=False):
-        return reduce.Mean.apply(self, axis=axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        return reduce.Mean.apply(
+            self,
+            axis=_axis_arg("mean", axis, dim),
+            keepdims=_keepdims_arg("mean", keepdims, keepdim),
+        )
 
-    def max(self, axis=None, keepdims=False):
-        """The largest values (numpy style: values only; use ``argmax`` for indices)."""
-        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """The largest values, numpy style: values only, also with ``dim=`` (unlike
+        ``torch.max(x, dim)``, which also returns the indices; use ``argmax`` for those)."""
+        return reduce.Max.apply(
+            self, axis=_axis_arg("max", axis, dim), keepdims=_keepdims_arg("max", keepdims, keepdim)
+        )
 
-    def min(self, axis=None, keepdims=False):
-        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        """The smallest values (values only, as ``max``; ``argmin`` gives the indices)."""
+        return reduce.Min.apply(
+            self, axis=_axis_arg("min", axis, dim), keepdims=_keepdims_arg("min", keepdims, keepdim)
+        )
 
-    def var(self, axis=None, keepdims=False, correction=1):
+    def var(self, axis=None, keepdims=None, correction=1, *, dim=None, keepdim=None):
         """Variance with PyTorch's default ``correction=1`` (unbiased); 0 gives numpy's."""
-        return reduce.Var.apply(self, axis=axis, keepdims=keepdims, correction=correction)
+        return reduce.Var.apply(
+            self,
+            axis=_axis_arg("var", axis, dim),
+            keepdims=_keepdims_arg("var", keepdims, keepdim),
+            correction=correction,
+        )
 
-    def argmax(self, axis=None, keepdims=False):
+    def argmax(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         """Indices of the largest values (an integer tensor, no gradient)."""
+        axis = _axis_arg("argmax", axis, dim)
+        keepdims = _keepdims_arg("argmax", keepdims, keepdim)
         return Tensor._make(np.argmax(self.data, axis=axis, keepdims=keepdims), False, None)
 
-    def argmin(self, axis=None, keepdims=False):
+    def argmin(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        axis = _axis_arg("argmin", axis, dim)
+        keepdims = _keepdims_arg("argmin", keepdims, keepdim)
         return Tensor._make(np.argmin(self.data, axis=axis, keepdims=keepdims), False, None)
 
-    def softmax(self, axis=-1):
-        return softmax.Softmax.apply(self, axis=axis)
+    def softmax(self, axis=None, *, dim=None):
+        """Softmax along ``axis`` (or ``dim``); default the last axis."""
+        return softmax.Softmax.apply(self, axis=_axis_arg("softmax", axis, dim, default=-1))
 
-    def log_softmax(self, axis=-1):
-        return softmax.LogSoftmax.apply(self, axis=axis)
+    def log_softmax(self, axis=None, *, dim=None):
+        """log(softmax) along ``axis`` (or ``dim``); default the last axis."""
+        return softmax.LogSoftmax.apply(self, axis=_axis_arg("log_softmax", axis, dim, default=-1))
 
-    def logsumexp(self, axis=None, keepdims=False):
-        return softmax.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+    def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        return softmax.LogSumExp.apply(
+            self,
+            axis=_axis_arg("logsumexp", axis, dim),
+            keepdims=_keepdims_arg("logsumexp", keepdims, keepdim),
+        )
 
     # ----------------------------------------------------------------- movement
     def reshape(self, *shape):
@@ -385,16 +481,19 @@ def where(condition, x, y):
     return elementwise.Where.apply(condition, x, y)
 
 
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (``cat`` is the same function)."""
+def concatenate(tensors, axis=None, *, dim=None):
+    """Join tensors along an existing axis (``axis`` or ``dim``, default 0; ``cat`` is the
+    same function)."""
+    axis = _axis_arg("concatenate", axis, dim, default=0)
     return movement.Concatenate.apply(*_as_tensors(tensors, "concatenate"), axis=axis)
 
 
 cat = concatenate
 
 
-def stack(tensors, axis=0):
-    """Join tensors of equal shape along a new axis."""
+def stack(tensors, axis=None, *, dim=None):
+    """Join tensors of equal shape along a new axis (``axis`` or ``dim``, default 0)."""
+    axis = _axis_arg("stack", axis, dim, default=0)
     return movement.Stack.apply(*_as_tensors(tensors, "stack"), axis=axis)
 
 
@@ -414,6 +513,27 @@ def _as_tensors(tensors, op):
 
 
 # ----------------------------------------------------------------- factories
+def tensor(data, requires_grad=False, dtype=None):
+    """PyTorch's ``torch.tensor``: a new tensor holding a copy of ``data``; the same as
+    ``Tensor(data, requires_grad, dtype)`` (Python floats become float32, numpy arrays keep
+    their dtype, integers stay integers)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor that shares ``array``'s memory, as ``torch.from_numpy``: no copy, the dtype
+    kept (float64 stays float64), and a change to one is seen in the other (an optimizer
+    updating a parameter made from it writes into ``array``). ``tensor`` copies instead."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy array, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise ValueError(
+            f"from_numpy: cannot share an array of dtype {array.dtype} "
+            "(expected numbers: floats, integers or booleans)"
+        )
+    return Tensor._make(array, False, None)
+
+
 def zeros(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
     return Tensor(np.zeros(_shape_from_args(shape), dtype), requires_grad)
 
@@ -462,4 +582,12 @@ def rand(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
 
 # The ops create Tensors, so they are imported once Tensor exists.
 from tinygrad_cnn import autograd  # noqa: E402
-from tinygrad_cnn.ops import activation, elementwise, matmul, movement, reduce, softmax  # noqa: E402
+from tinygrad_cnn.ops import (  # noqa: E402
+    activation,
+    cast,
+    elementwise,
+    matmul,
+    movement,
+    reduce,
+    softmax,
+)

@@ -71,7 +71,9 @@ def train(images, labels, epochs, seed):
 
     Feed the network (pixel / 255 - 0.1307) / 0.3081 (``DataLoader`` does this), train with
     cross-entropy on the logits, and return ``model.state_dict()``: a dict from the keys
-    0.weight, 0.bias, 3.weight, ..., 11.bias to float numpy arrays.
+    0.weight, 0.bias, 3.weight, ..., 11.bias to float numpy arrays. Run the training loop inside
+    ``with tinygrad_cnn.tuned_for_training():`` (as ``tinygrad-cnn train`` does): it tunes the
+    process for training while the block runs, several times faster on two cores.
     """
     ### BEGIN SOLUTION
     if isinstance(epochs, bool) or epochs not in range(1, MAX_EPOCHS + 1):
@@ -81,10 +83,11 @@ def train(images, labels, epochs, seed):
     optimizer = optim.Adam(model.parameters(), lr=2e-3)
     loader = DataLoader(images, labels, batch_size=64, shuffle=True)  # normalizes each batch
     model.train()
-    for _ in range(epochs):
-        for x, y in loader:
-            optimizer.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            optimizer.step()
+    with tinygrad_cnn.tuned_for_training():
+        for _ in range(epochs):
+            for x, y in loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
     return model.state_dict()
     ### END SOLUTION

@@ -24,7 +24,7 @@ from numba import njit, prange
 from tinygrad_cnn.kernels import reference, runtime
 from tinygrad_cnn.kernels.reference import output_size
 
-runtime.configure()  # threads and memory for a training loop: see runtime.py
+runtime.start_kernel_threads()  # idle threads sleep; training tuning: see runtime.py
 
 
 def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):

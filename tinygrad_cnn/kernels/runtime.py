@@ -1,77 +1,176 @@
-"""How the fast kernels share the machine: threads and memory, tuned once per process.
+"""How the fast kernels share the machine with BLAS, and the tuning that makes training fast.
 
-A training step alternates Numba kernels (im2col, pooling) with BLAS matrix products, many
-times per step. Two defaults made it about twice as slow as it should be on two cores:
+Using the engine as a library leaves the process as it found it: a convolution called from
+your code (``F.conv2d``, a ``Module``) changes no BLAS thread count, no allocator setting and
+no environment variable. Training is different. A training step alternates Numba kernels
+(im2col, pooling) with BLAS matrix products, many times per step, and two defaults made it
+about twice as slow as it should be on two cores:
 
-1. Idle threads spin. After a parallel region, Numba's OpenMP threads and OpenBLAS's threads
-   busy-wait for more work, taking the cores from whatever runs next (an im2col + matmul took
-   8 ms instead of 3). We make OpenMP threads sleep (``OMP_WAIT_POLICY=PASSIVE``, read when
-   OpenMP starts, at the first parallel kernel) and run BLAS on one thread, splitting the
-   batch across our own threads instead (``matmul_over_batch``): no spinning pool left.
+1. Idle threads spin. After a parallel region, OpenBLAS's threads busy-wait for more work,
+   taking the cores from whatever runs next (an im2col + matmul took 8 ms instead of 3).
+   Tuned, BLAS runs on one thread and ``matmul_over_batch`` splits the batch across our own
+   threads instead (one slice per Numba thread): no spinning pool left.
 2. Freed memory goes back to Linux. Each step frees and re-allocates tens of megabytes of
    activations and im2col columns; glibc returns freed heap memory to the kernel, and the
    next step pays a page fault for every 4 KiB it touches first: half of a LeNet-5 step.
-   PyTorch avoids this with its caching allocator; we ask glibc to keep blocks up to 32 MiB
-   in its heap and not to trim it (``keep_freed_memory``).
+   PyTorch avoids this with its caching allocator; tuned, we ask glibc to keep blocks up to
+   32 MiB in its heap and not to trim it.
+
+``tuned_for_training()`` applies both for the block it wraps (``training.Run.fit`` and the
+benchmarks use it; in your own loop, ``with tg.tuned_for_training():``) and undoes them on
+exit: threadpoolctl gives BLAS its thread counts back, our threads end, glibc's thresholds
+return to their start-up values and the memory it kept is handed back (``malloc_trim``).
+
+What cannot be undone, and is therefore done once, or left in place:
+
+- Numba's OpenMP threads must sleep when idle (spinning, a LeNet-5 step took 26-56 ms
+  instead of 7.5). libgomp reads ``OMP_WAIT_POLICY`` once, when Numba starts its threads, so
+  ``start_kernel_threads`` (at the first kernel) sets it to ``PASSIVE`` for that moment only,
+  unless you set it yourself, and puts the environment back. ``os.environ`` is left as found;
+  the OpenMP runtime that Numba loaded keeps sleeping when idle, for the rest of the process.
+- glibc adjusts its thresholds by itself until a program first calls ``mallopt``; after a
+  tuned block they are fixed at their start-up values (128 KiB, or your ``MALLOC_*`` settings).
+- Numba's threads stay (idle) once a parallel kernel has run, as in any Numba program.
 
 ``NUMBA_NUM_THREADS`` sets the number of threads for both the kernels and the split matmuls.
-``TINYGRAD_CNN_TUNE_RUNTIME=0`` leaves BLAS threads and the allocator alone.
+``TINYGRAD_CNN_TUNE_RUNTIME=0`` makes ``tuned_for_training()`` do nothing.
 """
 
+import contextlib
 import ctypes
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+GLIBC_DEFAULT_THRESHOLD = 128 * 1024  # both thresholds, before glibc adjusts them
+KEEP_BLOCKS_UP_TO = 32 * 1024 * 1024
+NEVER_TRIM = 2**31 - 1
 
-_workers = None  # threads that take slices of matmul_over_batch, besides the caller
-_slices = 1
+_lock = threading.Lock()
+_depth = 0  # how many tuned_for_training blocks are open: the first applies, the last undoes
+_undo = None
+_split = None  # inside a tuned block: (threads besides the caller, number of slices)
 
 
-def keep_freed_memory():
-    """Serve allocations up to 32 MiB from glibc's heap and never trim it (Linux/glibc)."""
+def start_kernel_threads():
+    """Start Numba's thread pool, with idle OpenMP threads sleeping (see the module's notes)."""
+    import numba
+
+    unset = "OMP_WAIT_POLICY" not in os.environ
+    if unset:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    try:
+        numba.get_num_threads()  # launches the threading layer: libgomp reads the policy now
+    finally:
+        if unset:
+            del os.environ["OMP_WAIT_POLICY"]
+
+
+@contextlib.contextmanager
+def tuned_for_training():
+    """Within the block, BLAS runs on one thread, convolution products split the batch over
+    our threads, and glibc keeps freed memory; all undone on exit, an exception's too. Blocks
+    may nest (the first to open applies, the last to close undoes). The settings are
+    process-wide while a block is open: use it around a training loop, not your other work."""
+    global _depth, _undo
+    with _lock:
+        if _depth == 0:
+            _undo = _tune()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _undo()
+
+
+def _tune():
+    """Apply the training settings; return the function that undoes them."""
+    global _split
+    if os.environ.get("TINYGRAD_CNN_TUNE_RUNTIME", "1") == "0":
+        return lambda: None
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    start_kernel_threads()
+    blas = threadpool_limits(limits=1, user_api="blas")
+    kept = _set_allocator(KEEP_BLOCKS_UP_TO, NEVER_TRIM)
+    slices = numba.get_num_threads()
+    workers = ThreadPoolExecutor(slices - 1) if slices > 1 else None
+    _split = (workers, slices) if workers else None
+
+    def undo():
+        global _split
+        _split = None
+        if workers is not None:
+            workers.shutdown()
+        blas.restore_original_limits()
+        if kept:
+            _set_allocator(*_startup_thresholds())
+            _libc().malloc_trim(0)
+
+    return undo
+
+
+def _libc():
+    """glibc, or None on another platform or C library (musl): the allocator is left alone."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # another C library (musl): leave it
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def _set_allocator(mmap_threshold, trim_threshold):
+    """Serve allocations below mmap_threshold from the heap; trim the heap's free top beyond
+    trim_threshold. True if glibc took both."""
+    libc = _libc()
+    if libc is None:
         return False
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024)) and bool(
-        libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1)
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)) and bool(
+        libc.mallopt(M_TRIM_THRESHOLD, trim_threshold)
     )
 
 
-def configure():
-    """Apply the settings above (called once, when the fast kernels are imported)."""
-    global _workers, _slices
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if os.environ.get("TINYGRAD_CNN_TUNE_RUNTIME", "1") == "0":
-        return
-    keep_freed_memory()
-    threadpool_limits(limits=1, user_api="blas")
-    _slices = numba.config.NUMBA_NUM_THREADS
-    if _slices > 1:
-        _workers = ThreadPoolExecutor(_slices - 1)
+def _startup_thresholds():
+    """(mmap, trim) thresholds as glibc set them at start-up: its defaults, or what
+    ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` or ``GLIBC_TUNABLES`` asked for."""
+    tunables = dict(
+        item.split("=", 1)
+        for item in os.environ.get("GLIBC_TUNABLES", "").split(":")
+        if "=" in item
+    )
+    values = []
+    for name in ("mmap_threshold", "trim_threshold"):
+        given = tunables.get(f"glibc.malloc.{name}") or os.environ.get(f"MALLOC_{name.upper()}_")
+        values.append(int(given) if given and given.isdigit() else GLIBC_DEFAULT_THRESHOLD)
+    return tuple(values)
 
 
 def matmul_over_batch(a, b):
-    """``np.matmul(a, b)`` where a or b (or both) is a stack of matrices along axis 0; the
-    stack is split into one slice per thread and each thread runs its slice's products."""
+    """``np.matmul(a, b)`` where a or b (or both) is a stack of matrices along axis 0. Inside
+    ``tuned_for_training`` the stack is split into one slice per thread and each thread runs
+    its slice's products on one-thread BLAS; outside, numpy's BLAS runs them as you set it."""
     n = (a if a.ndim == 3 else b).shape[0]
     out = np.empty((n, a.shape[-2], b.shape[-1]), dtype=np.result_type(a.dtype, b.dtype))
-    if _workers is None or n < 2:
+    split = _split
+    if split is None or n < 2:
         return np.matmul(a, b, out=out)
-    bounds = np.linspace(0, n, _slices + 1).astype(int)
+    workers, slices = split
+    bounds = np.linspace(0, n, slices + 1).astype(int)
 
     def part(lo, hi):
         np.matmul(a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi])
 
-    pending = [_workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     part(bounds[0], bounds[1])  # this thread takes the first slice
     for job in pending:
         job.result()
