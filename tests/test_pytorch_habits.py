@@ -16,6 +16,8 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_cnn as tg
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import nn
+from tinygrad_cnn.ops.cast import Cast
+from tinygrad_cnn.testing import check_gradients, float_arrays, shapes
 
 
 def run_fresh(code):
@@ -294,3 +296,16 @@ def test_save_of_an_optimizer_or_a_nested_module_gives_the_same_advice(tmp_path)
     with pytest.raises(TypeError, match=r"Linear object .* tg.save\(model.state_dict\(\)"):
         tg.save({"epoch": 3, "model": model}, tmp_path / "run.npz")
     assert not os.listdir(tmp_path)
+
+
+@given(float_arrays(shapes()))
+def test_cast_gradcheck(array):
+    """The Cast op itself (float64 -> float64, so finite differences keep their precision)
+    passes the gradient through unchanged."""
+    assert check_gradients(lambda a: Cast.apply(a, dtype=np.float64) * 3.0, array)
+
+
+def test_cast_gives_the_gradient_back_in_the_input_dtype():
+    a = tg.Tensor(np.array([1.5], np.float32), requires_grad=True)
+    (a.double() * 2.0).sum().backward()
+    assert a.grad.dtype == np.float32 and a.grad.tolist() == [2.0]
