@@ -188,3 +188,21 @@ def test_gzip_bytes_are_not_a_checkpoint(tmp_path):
     path.write_bytes(gzip.compress(b"hello"))
     with pytest.raises(ValueError):
         tg.load(path)
+
+
+def test_atomic_file_replaces_whole_or_not_at_all(tmp_path):
+    from tinygrad_cnn.serialization import atomic_file
+
+    target = tmp_path / "results.json"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_file(target) as file:
+            file.write(b"half of the new")
+            raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [target]
+    with atomic_file(target) as file:
+        file.write(b"new")
+    assert target.read_bytes() == b"new" and sorted(tmp_path.iterdir()) == [target]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0o600

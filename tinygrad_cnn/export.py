@@ -26,6 +26,7 @@ import safetensors
 import safetensors.numpy
 
 from tinygrad_cnn.nn import Module
+from tinygrad_cnn.serialization import atomic_file
 from tinygrad_cnn.tensor import Tensor
 
 SUFFIX = ".safetensors"
@@ -109,19 +110,8 @@ def export_safetensors(state_or_model, path):
     except ValueError as err:
         raise ValueError(f"export_safetensors: {err}") from None
     metadata = {"format": "pt", "producer": "tinygrad_cnn", **metadata}
-    data = safetensors.numpy.save(tensors, metadata=metadata)
-    folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:  # created as open() creates files (mode 0o666 less the umask), unlike mkstemp's 0o600
-        with open(temporary, "xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    with atomic_file(path) as file:
+        file.write(safetensors.numpy.save(tensors, metadata=metadata))
     return tensors
 
 

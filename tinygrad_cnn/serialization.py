@@ -12,9 +12,10 @@ target: the rename is atomic, so a crash leaves either the old checkpoint or the
 never half of one.
 """
 
+import contextlib
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 
 import numpy as np
@@ -69,17 +70,17 @@ def _decode(value, arrays):
     return value
 
 
-def save(state, path):
-    """Write ``state`` to ``path`` (an .npz archive) atomically."""
-    path = os.fspath(path)
-    arrays = {}
-    metadata = {"format": FORMAT, "version": VERSION, "state": _encode(state, arrays)}
-    arrays["__metadata__"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
-    folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".checkpoint-", suffix=".tmp")
+@contextlib.contextmanager
+def atomic_file(path):
+    """A new file, open for writing bytes, that replaces ``path`` in one rename when the block
+    ends without error: a reader (or a crash) sees the old file or the new one, never half of
+    one. On error the partial file is removed. The file is created as ``open`` creates files
+    (mode 0o666 less the umask), beside ``path`` so that the rename stays on one disk."""
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **arrays)
+        with open(temporary, "xb") as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -87,6 +88,15 @@ def save(state, path):
         if os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def save(state, path):
+    """Write ``state`` to ``path`` (an .npz archive) atomically."""
+    arrays = {}
+    metadata = {"format": FORMAT, "version": VERSION, "state": _encode(state, arrays)}
+    arrays["__metadata__"] = np.frombuffer(json.dumps(metadata).encode("utf-8"), dtype=np.uint8)
+    with atomic_file(path) as file:
+        np.savez(file, **arrays)
 
 
 def load(path):

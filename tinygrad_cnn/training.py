@@ -356,9 +356,8 @@ class Run:
     def write_metrics(self, records):
         """Replace metrics.jsonl with ``records`` (atomically)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / ".metrics.jsonl.tmp"
-        temporary.write_text("".join(json.dumps(record) + "\n" for record in records))
-        os.replace(temporary, self.folder / "metrics.jsonl")
+        with serialization.atomic_file(self.folder / "metrics.jsonl") as file:
+            file.write("".join(json.dumps(record) + "\n" for record in records).encode("utf-8"))
 
     def check_folder(self):
         """Fail now, not after an epoch, if the run folder cannot be written."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tinygrad_cnn.grading.exercises import HIDDEN, VISIBLE, find_exercises
 from tinygrad_cnn.grading.sandbox import Limits, collecting_leftovers
+from tinygrad_cnn.serialization import atomic_file
 
 
 @dataclass
@@ -276,12 +277,5 @@ def write_json(data, path):
     """Write ``data`` to ``path`` atomically (a temporary file renamed into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent=2)
-            out.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as file:
+        file.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
