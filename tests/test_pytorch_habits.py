@@ -260,6 +260,17 @@ def test_axis_and_dim_together_is_a_type_error(call):
         call(tg.ones(2, 3))
 
 
+@pytest.mark.parametrize("layer", [nn.Softmax, nn.LogSoftmax])
+def test_softmax_layers_take_dim_or_axis_but_not_both(layer):
+    x = tg.tensor([[1.0, 2.0], [3.0, 5.0]])
+    by_rows = x.log_softmax(axis=0) if layer is nn.LogSoftmax else x.softmax(axis=0)
+    for made in (layer(0), layer(dim=0), layer(axis=0)):
+        np.testing.assert_allclose(made(x).data, by_rows.data)
+    assert layer().axis == -1
+    with pytest.raises(TypeError, match=rf"^{layer.__name__}: got both axis=0 and dim=1"):
+        layer(dim=1, axis=0)
+
+
 def test_keepdims_and_keepdim_together_is_a_type_error():
     with pytest.raises(TypeError, match="sum: got both keepdims=True and keepdim=True"):
         tg.ones(2, 3).sum(0, keepdims=True, keepdim=True)

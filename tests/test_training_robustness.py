@@ -275,3 +275,20 @@ def test_the_first_run_says_that_kernels_compile(mnist_dir, tmp_path, monkeypatc
 def test_metrics_record_is_json(finished):
     for line in (finished / "metrics.jsonl").read_text().splitlines():
         json.loads(line)
+
+
+def test_ctrl_c_while_the_command_is_still_importing_exits_130_with_one_line(monkeypatch, capsys):
+    import builtins
+
+    import tinygrad_cnn_launcher
+
+    real_import = builtins.__import__
+
+    def interrupted_import(name, *args, **kwargs):
+        if name == "tinygrad_cnn.cli":  # Ctrl-C while numpy and the ops load
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted_import)
+    assert tinygrad_cnn_launcher.main() == 130
+    assert capsys.readouterr().err == "tinygrad-cnn: interrupted\n"

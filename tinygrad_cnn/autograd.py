@@ -8,6 +8,8 @@ How it works, in four sentences:
    the output into the gradients with respect to each input (the chain rule, one op at a time).
 2. ``Function.apply(*tensors)`` runs ``forward`` and, when any input requires a gradient, wraps
    the result in a Tensor that remembers the call (``tensor._ctx``): this link is the graph.
+   This module never imports Tensor (``tensor.py`` imports the ops, which import this module):
+   every Tensor carries ``_make``, the constructor of results, and ``apply`` calls it.
 3. ``loss.backward()`` (see :func:`backward`) lists the graph in topological order, iteratively
    (no recursion, so a chain of 100,000 ops works), and walks it from the loss down, calling
    each ``backward`` once, after every gradient flowing into its output has been summed.
@@ -122,6 +124,12 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the op on Tensors and, if a gradient is needed, record it in the graph."""
+        for position, given in enumerate(inputs):
+            if not hasattr(given, "_make"):
+                raise TypeError(
+                    f"{cls.name}: input {position} is a {type(given).__name__}, not a Tensor "
+                    f"(wrap it first: Tensor(x))"
+                )
         ctx = cls()
         arrays = [t.data for t in inputs]
         if cls.needs_float:
@@ -132,12 +140,13 @@ class Function:
             if str(err).startswith(cls.name + ":"):
                 raise
             raise ValueError(f"{cls.name}: inputs of shape {_describe(inputs)}: {err}") from None
+        make_tensor = inputs[0]._make
         requires_grad = _grad_enabled and any(t._requires_grad for t in inputs)
         if not requires_grad:
-            return Tensor._make(data, False, None)
+            return make_tensor(data, False, None)
         ctx.inputs = inputs
         ctx.needs_input_grad = [t._requires_grad for t in inputs]
-        return Tensor._make(data, True, ctx)
+        return make_tensor(data, True, ctx)
 
 
 def backward(root, grad):
@@ -195,7 +204,3 @@ def _topological_order(root):
                 if inp._requires_grad and id(inp) not in visited:
                     stack.append((inp, False))
     return order
-
-
-# Imported last: tensor.py imports the ops, which import this module (either may load first).
-from tinygrad_cnn.tensor import Tensor  # noqa: E402

@@ -335,7 +335,7 @@ def read_image(path):
 
 
 def run_predict(args):
-    from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
+    from tinygrad_cnn.data import DATASETS, load_mnist, normalize
 
     model, config = _load_trained(args.checkpoint)
     if args.image is not None:
@@ -345,9 +345,7 @@ def run_predict(args):
         if not 0 <= args.index < len(labels):
             raise ValueError(f"--index must be in [0, {len(labels) - 1}], got {args.index}")
         image, label = images[args.index], int(labels[args.index])
-    x, _ = next(
-        iter(DataLoader(image[None], np.zeros(1, np.int64), 1))
-    )  # normalized as in training
+    x = tinygrad_cnn.Tensor(normalize(image[None]))
     with tinygrad_cnn.no_grad():
         probabilities = model(x).softmax(axis=1).data[0]
     classes = DATASETS[config.dataset]["classes"]
@@ -483,7 +481,7 @@ def run_plot(args):
 
 
 def run_features(args):
-    from tinygrad_cnn.data import DATASETS, DataLoader, load_mnist
+    from tinygrad_cnn.data import DATASETS, load_mnist, normalize
     from tinygrad_cnn.viz import features
     from tinygrad_cnn.viz.png import png_path, save_png
 
@@ -499,7 +497,7 @@ def run_features(args):
     _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
     if not 0 <= args.index < len(labels):
         raise ValueError(f"--index must be in [0, {len(labels) - 1}], got {args.index}")
-    x, _ = next(iter(DataLoader(images[args.index : args.index + 1], labels[:1], 1)))
+    x = tinygrad_cnn.Tensor(normalize(images[args.index : args.index + 1]))
     outputs = features.capture(model, x, names + [""])  # "": the model itself, its logits
     classes = DATASETS[config.dataset]["classes"]
     title = (

@@ -393,6 +393,12 @@ class ExponentialLR(LRScheduler):
         return base_lr * self.gamma**epoch
 
 
+def cosine(base_lr, fraction, eta_min=0.0):
+    """Half a cosine from ``base_lr`` (fraction 0) down to ``eta_min`` (fraction 1). The one
+    cosine of the package: CosineAnnealingLR calls it per epoch, the training loop per step."""
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * fraction)) / 2
+
+
 class CosineAnnealingLR(LRScheduler):
     """lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2: from the
     initial lr down to eta_min over T_max epochs along half a cosine."""
@@ -404,7 +410,4 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, base_lr, epoch):
-        return (
-            self.eta_min
-            + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
-        )
+        return cosine(base_lr, epoch / self.T_max, self.eta_min)

@@ -19,7 +19,8 @@ arrays keep their float dtype (float64 stays float64), integer data keeps an int
 
 import numpy as np
 
-from tinygrad_cnn import rng
+from tinygrad_cnn import autograd, rng
+from tinygrad_cnn.ops import activation, cast, elementwise, matmul, movement, reduce, softmax
 
 DEFAULT_DTYPE = np.float32
 
@@ -50,7 +51,7 @@ def _check_can_require_grad(array):
         )
 
 
-def _axis_arg(op, axis, dim, default=None):
+def axis_or_dim(op, axis, dim, default=None):
     """numpy's ``axis`` and PyTorch's ``dim`` are two names of one argument: take either.
 
     None means "not given", so the op's ``default`` applies (all axes for a reduction).
@@ -371,13 +372,15 @@ class Tensor:
         """Sum over ``axis`` (None: all axes; an int or a tuple), keeping the reduced axes
         as size 1 if ``keepdims``. ``dim``/``keepdim`` are accepted for ``axis``/``keepdims``."""
         return reduce.Sum.apply(
-            self, axis=_axis_arg("sum", axis, dim), keepdims=_keepdims_arg("sum", keepdims, keepdim)
+            self,
+            axis=axis_or_dim("sum", axis, dim),
+            keepdims=_keepdims_arg("sum", keepdims, keepdim),
         )
 
     def mean(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         return reduce.Mean.apply(
             self,
-            axis=_axis_arg("mean", axis, dim),
+            axis=axis_or_dim("mean", axis, dim),
             keepdims=_keepdims_arg("mean", keepdims, keepdim),
         )
 
@@ -385,47 +388,53 @@ class Tensor:
         """The largest values, numpy style: values only, also with ``dim=`` (unlike
         ``torch.max(x, dim)``, which also returns the indices; use ``argmax`` for those)."""
         return reduce.Max.apply(
-            self, axis=_axis_arg("max", axis, dim), keepdims=_keepdims_arg("max", keepdims, keepdim)
+            self,
+            axis=axis_or_dim("max", axis, dim),
+            keepdims=_keepdims_arg("max", keepdims, keepdim),
         )
 
     def min(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         """The smallest values (values only, as ``max``; ``argmin`` gives the indices)."""
         return reduce.Min.apply(
-            self, axis=_axis_arg("min", axis, dim), keepdims=_keepdims_arg("min", keepdims, keepdim)
+            self,
+            axis=axis_or_dim("min", axis, dim),
+            keepdims=_keepdims_arg("min", keepdims, keepdim),
         )
 
     def var(self, axis=None, keepdims=None, correction=1, *, dim=None, keepdim=None):
         """Variance with PyTorch's default ``correction=1`` (unbiased); 0 gives numpy's."""
         return reduce.Var.apply(
             self,
-            axis=_axis_arg("var", axis, dim),
+            axis=axis_or_dim("var", axis, dim),
             keepdims=_keepdims_arg("var", keepdims, keepdim),
             correction=correction,
         )
 
     def argmax(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         """Indices of the largest values (an integer tensor, no gradient)."""
-        axis = _axis_arg("argmax", axis, dim)
+        axis = axis_or_dim("argmax", axis, dim)
         keepdims = _keepdims_arg("argmax", keepdims, keepdim)
         return Tensor._make(np.argmax(self.data, axis=axis, keepdims=keepdims), False, None)
 
     def argmin(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        axis = _axis_arg("argmin", axis, dim)
+        axis = axis_or_dim("argmin", axis, dim)
         keepdims = _keepdims_arg("argmin", keepdims, keepdim)
         return Tensor._make(np.argmin(self.data, axis=axis, keepdims=keepdims), False, None)
 
     def softmax(self, axis=None, *, dim=None):
         """Softmax along ``axis`` (or ``dim``); default the last axis."""
-        return softmax.Softmax.apply(self, axis=_axis_arg("softmax", axis, dim, default=-1))
+        return softmax.Softmax.apply(self, axis=axis_or_dim("softmax", axis, dim, default=-1))
 
     def log_softmax(self, axis=None, *, dim=None):
         """log(softmax) along ``axis`` (or ``dim``); default the last axis."""
-        return softmax.LogSoftmax.apply(self, axis=_axis_arg("log_softmax", axis, dim, default=-1))
+        return softmax.LogSoftmax.apply(
+            self, axis=axis_or_dim("log_softmax", axis, dim, default=-1)
+        )
 
     def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         return softmax.LogSumExp.apply(
             self,
-            axis=_axis_arg("logsumexp", axis, dim),
+            axis=axis_or_dim("logsumexp", axis, dim),
             keepdims=_keepdims_arg("logsumexp", keepdims, keepdim),
         )
 
@@ -460,7 +469,20 @@ class Tensor:
         return movement.Pad.apply(self, pad=tuple(pad), value=value)
 
     def __getitem__(self, index):
-        return movement.GetItem.apply(self, index=index)
+        return movement.GetItem.apply(self, index=_index_arrays(index))
+
+
+def _index_arrays(index):
+    """Turn Tensors and lists inside an index into numpy arrays (numpy does the rest)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = []
+    for part in parts:
+        if isinstance(part, Tensor):  # a Tensor of indices or a mask
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        converted.append(part)
+    return tuple(converted)
 
 
 # ----------------------------------------------------------------- functions of several tensors
@@ -484,7 +506,7 @@ def where(condition, x, y):
 def concatenate(tensors, axis=None, *, dim=None):
     """Join tensors along an existing axis (``axis`` or ``dim``, default 0; ``cat`` is the
     same function)."""
-    axis = _axis_arg("concatenate", axis, dim, default=0)
+    axis = axis_or_dim("concatenate", axis, dim, default=0)
     return movement.Concatenate.apply(*_as_tensors(tensors, "concatenate"), axis=axis)
 
 
@@ -493,7 +515,7 @@ cat = concatenate
 
 def stack(tensors, axis=None, *, dim=None):
     """Join tensors of equal shape along a new axis (``axis`` or ``dim``, default 0)."""
-    axis = _axis_arg("stack", axis, dim, default=0)
+    axis = axis_or_dim("stack", axis, dim, default=0)
     return movement.Stack.apply(*_as_tensors(tensors, "stack"), axis=axis)
 
 
@@ -578,16 +600,3 @@ def rand(*shape, dtype=DEFAULT_DTYPE, requires_grad=False):
     """Uniform samples in [0, 1) from the seeded generator (see ``manual_seed``)."""
     data = rng.generator().random(_shape_from_args(shape), dtype=np.float64)
     return Tensor(data.astype(dtype), requires_grad)
-
-
-# The ops create Tensors, so they are imported once Tensor exists.
-from tinygrad_cnn import autograd  # noqa: E402
-from tinygrad_cnn.ops import (  # noqa: E402
-    activation,
-    cast,
-    elementwise,
-    matmul,
-    movement,
-    reduce,
-    softmax,
-)

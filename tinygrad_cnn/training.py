@@ -392,7 +392,7 @@ class Run:
         the run's steps (per step, so short runs anneal too)."""
         if self.config.schedule == "constant":
             return initial
-        return initial * (1 + math.cos(math.pi * self.schedule_progress(self.steps_done()))) / 2
+        return optim.cosine(initial, self.schedule_progress(self.steps_done()))
 
     @np.errstate(over="ignore", invalid="ignore", divide="ignore")  # a NaN loss: one line
     def train_epoch(self, should_stop):

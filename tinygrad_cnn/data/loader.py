@@ -8,13 +8,21 @@ from tinygrad_cnn.tensor import Tensor
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081  # of the training pixels scaled to [0, 1]
 
 
+def normalize(images, mean=MNIST_MEAN, std=MNIST_STD):
+    """uint8 images (N, H, W) or (N, C, H, W) -> float32 (N, C, H, W), scaled to [0, 1], then
+    (x - mean) / std: what the models see, in training and in prediction alike."""
+    images = images if images.ndim == 4 else images[:, None]
+    return (images.astype(np.float32) / 255 - mean) / std  # stays float32
+
+
 class DataLoader:
     """Iterate over (images, labels) in batches.
 
     ``images`` is a uint8 array (N, H, W) or (N, C, H, W); each batch becomes a float32
-    Tensor (B, C, H, W) scaled to [0, 1] and normalized as (x - mean) / std; labels become an
-    int64 array. With ``shuffle``, every pass draws a new order from the generator that
-    ``manual_seed`` seeds, so runs repeat exactly. ``drop_last`` skips a final short batch.
+    Tensor (B, C, H, W) scaled to [0, 1] and normalized as (x - mean) / std (``normalize``);
+    labels become an int64 array. With ``shuffle``, every pass draws a new order from the
+    generator that ``manual_seed`` seeds, so runs repeat exactly. ``drop_last`` skips a final
+    short batch.
     """
 
     def __init__(
@@ -52,8 +60,7 @@ class DataLoader:
             chosen = order[first : first + self.batch_size]
             if self.drop_last and len(chosen) < self.batch_size:
                 return
-            x = (self.images[chosen].astype(np.float32) / 255 - self.mean) / self.std  # float32
-            yield Tensor(x), self.labels[chosen]
+            yield Tensor(normalize(self.images[chosen], self.mean, self.std)), self.labels[chosen]
 
     def __iter__(self):
         return self.batches(self.new_order())

@@ -12,7 +12,7 @@ from tinygrad_cnn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, Parameter
 from tinygrad_cnn.ops.window import pair
-from tinygrad_cnn.tensor import DEFAULT_DTYPE
+from tinygrad_cnn.tensor import DEFAULT_DTYPE, axis_or_dim
 
 
 def _empty_parameter(*shape):
@@ -159,11 +159,12 @@ class Identity(Module):
 
 
 class Softmax(Module):
-    """Softmax along ``axis`` (``dim`` is accepted too, as in PyTorch)."""
+    """Softmax along ``dim`` (PyTorch's name; numpy's ``axis`` is accepted too, not both),
+    the last axis by default."""
 
-    def __init__(self, axis=-1, dim=None):
+    def __init__(self, dim=None, axis=None):
         super().__init__()
-        self.axis = axis if dim is None else dim
+        self.axis = axis_or_dim(type(self).__name__, axis, dim, default=-1)
 
     def forward(self, x):
         return x.softmax(self.axis)

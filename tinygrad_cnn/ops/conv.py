@@ -7,14 +7,8 @@ with Numba and BLAS. This module checks the arguments and wires the kernels into
 import numpy as np
 
 from tinygrad_cnn.autograd import Function
+from tinygrad_cnn.kernels import fast_kernels
 from tinygrad_cnn.ops.window import check_4d, check_window_fits, pair
-
-
-def fast_kernels():
-    """The Numba kernels, imported on first use so that ``import tinygrad_cnn`` stays light."""
-    from tinygrad_cnn.kernels import fast
-
-    return fast
 
 
 class Conv2d(Function):

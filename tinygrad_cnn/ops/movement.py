@@ -9,7 +9,6 @@ import numpy as np
 
 from tinygrad_cnn.autograd import Function, unbroadcast
 from tinygrad_cnn.ops.axes import normalize_axis
-from tinygrad_cnn.tensor import Tensor
 
 
 class Reshape(Function):
@@ -85,19 +84,6 @@ class Expand(Function):
         return unbroadcast(g, ctx.shape)
 
 
-def _index_arrays(index):
-    """Turn Tensors and lists inside an index into numpy arrays (numpy does the rest)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    converted = []
-    for part in parts:
-        if isinstance(part, Tensor):  # a Tensor of indices or a mask
-            part = part.data
-        elif isinstance(part, list):
-            part = np.asarray(part)
-        converted.append(part)
-    return tuple(converted)
-
-
 class GetItem(Function):
     """out = a[index], with numpy's indexing: ints, slices with steps, None, Ellipsis, integer
     arrays and boolean masks.
@@ -115,7 +101,7 @@ class GetItem(Function):
 
     @staticmethod
     def forward(ctx, a, index):
-        ctx.index = _index_arrays(index)
+        ctx.index = index
         ctx.shape = a.shape
         ctx.is_advanced = any(isinstance(p, np.ndarray) for p in ctx.index)
         return a[ctx.index]

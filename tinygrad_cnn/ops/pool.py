@@ -7,7 +7,7 @@ As for convolution, the loops live in ``kernels/reference.py`` (plain) and ``ker
 import numpy as np
 
 from tinygrad_cnn.autograd import Function
-from tinygrad_cnn.ops.conv import fast_kernels
+from tinygrad_cnn.kernels import fast_kernels
 from tinygrad_cnn.ops.window import check_4d, check_window_fits, pair
 
 
