@@ -104,6 +104,23 @@ def test_fast_conv_equals_reference(dtype, config, data):
         np.testing.assert_allclose(mine, theirs, **tolerance)
 
 
+@given(config=conv_configs(), data=st.data())
+def test_col2im_is_the_adjoint_of_im2col(config, data):
+    """im2col and col2im share one loop nest; the adjoint identity
+    <im2col(x), c> == <x, col2im(c)> checks both directions of it."""
+    x_shape, w_shape, stride, padding, dilation = config
+    kh, kw = w_shape[2:]
+    sizes = [
+        reference.output_size(x_shape[2 + a], w_shape[2 + a], stride[a], padding[a], dilation[a])
+        for a in range(2)
+    ]
+    x = data.draw(float_arrays(x_shape))
+    columns = fast.im2col(x, kh, kw, stride, padding, dilation, *sizes)
+    c = data.draw(float_arrays(columns.shape))
+    back = fast.col2im(c, x_shape, kh, kw, stride, padding, dilation, *sizes)
+    np.testing.assert_allclose(np.vdot(columns, c), np.vdot(x, back), rtol=1e-9, atol=1e-9)
+
+
 @st.composite
 def pool_configs(draw):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))

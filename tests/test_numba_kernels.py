@@ -20,8 +20,7 @@ x = tg.Tensor(np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4), requires_grad
 w = tg.Tensor(np.ones((3, 2, 2, 2), dtype=np.float32), requires_grad=True)
 out = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
 out.sum().backward()
-kernels = [fast._fill_columns, fast._add_columns, fast._max_pool2d_forward_2x2,
-           fast._max_pool2d_backward]
+kernels = [fast._walk_columns, fast._max_pool2d_forward_2x2, fast._max_pool2d_backward]
 stats = [getattr(k, "stats", None) for k in kernels]
 print(json.dumps({
     "out": out.data.ravel().tolist(),
@@ -44,7 +43,7 @@ def run(env_updates):
 def test_second_process_loads_compiled_kernels_from_the_disk_cache():
     run({})  # compiles, or loads what an earlier run cached
     second = run({})
-    assert second["misses"] == 0 and second["hits"] >= 4
+    assert second["misses"] == 0 and second["hits"] >= 3
 
 
 def test_threads_follow_numba_num_threads_with_the_same_results():

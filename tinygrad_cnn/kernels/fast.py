@@ -12,7 +12,7 @@ cached on disk (``cache=True``), so a second process loads them instead of recom
 ``NUMBA_NUM_THREADS`` sets the number of threads; ``NUMBA_DISABLE_JIT=1`` runs these very
 functions as plain Python, for stepping through them in a debugger.
 
-Each compiled kernel (``_fill_columns``, ...) writes into arrays that a plain Python function
+Each compiled kernel (``_walk_columns``, ...) writes into arrays that a plain Python function
 allocated with numpy (whose allocator asks Linux for huge pages for large arrays); the kernels
 themselves allocate nothing. How threads and memory are set up for a training loop, and why,
 is in ``runtime.py``.
@@ -31,12 +31,24 @@ def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
     n_size, c_size = x.shape[:2]
     columns = np.zeros((n_size, c_size * kh * kw, oh_size * ow_size), dtype=x.dtype)
-    _fill_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, False)
     return columns
 
 
+def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
+    """The adjoint of im2col: add every column entry back to the input position it came from."""
+    grad_x = np.zeros(x_shape, dtype=columns.dtype)
+    _walk_columns(grad_x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, True)
+    return grad_x
+
+
 @njit(parallel=True, cache=True)
-def _fill_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size):
+def _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add):
+    """The one loop nest of im2col (``add`` False: copy x into the zeroed columns) and of
+    col2im (``add`` True: add the columns into the zeroed x), visiting each (input position,
+    column entry) pair of the windows once and skipping the padding. The reference has no
+    twin of it: it convolves without columns. Images run in parallel, so col2im's additions
+    never race."""
     n_size, c_size, h_size, w_size = x.shape
     for n in prange(n_size):
         for c in range(c_size):
@@ -50,32 +62,10 @@ def _fill_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_siz
                         for ow in range(ow_size):
                             w = ow * stride[1] + j * dilation[1] - padding[1]
                             if 0 <= w < w_size:
-                                columns[n, row, oh * ow_size + ow] = x[n, c, h, w]
-
-
-def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
-    """The adjoint of im2col: add every column entry back to the input position it came from."""
-    grad_x = np.zeros(x_shape, dtype=columns.dtype)
-    _add_columns(columns, grad_x, kh, kw, stride, padding, dilation, oh_size, ow_size)
-    return grad_x
-
-
-@njit(parallel=True, cache=True)
-def _add_columns(columns, grad_x, kh, kw, stride, padding, dilation, oh_size, ow_size):
-    n_size, c_size, h_size, w_size = grad_x.shape
-    for n in prange(n_size):
-        for c in range(c_size):
-            for i in range(kh):
-                for j in range(kw):
-                    row = (c * kh + i) * kw + j
-                    for oh in range(oh_size):
-                        h = oh * stride[0] + i * dilation[0] - padding[0]
-                        if h < 0 or h >= h_size:
-                            continue
-                        for ow in range(ow_size):
-                            w = ow * stride[1] + j * dilation[1] - padding[1]
-                            if 0 <= w < w_size:
-                                grad_x[n, c, h, w] += columns[n, row, oh * ow_size + ow]
+                                if add:
+                                    x[n, c, h, w] += columns[n, row, oh * ow_size + ow]
+                                else:
+                                    columns[n, row, oh * ow_size + ow] = x[n, c, h, w]
 
 
 def conv2d_forward(x, weight, stride, padding, dilation):
