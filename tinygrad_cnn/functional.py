@@ -9,29 +9,107 @@ from tinygrad_cnn.autograd import no_grad
 from tinygrad_cnn.ops.conv import Conv2d
 from tinygrad_cnn.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
 from tinygrad_cnn.ops.pool import AvgPool2d, MaxPool2d
+from tinygrad_cnn.ops.window import pair
 from tinygrad_cnn.tensor import Tensor
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation of x (N, C, H, W) with weight (F, C, KH, KW), plus bias (F,)."""
+    """2-D cross-correlation of x (N, C, H, W) with weight (F, C, KH, KW), plus bias (F,).
+
+    ``padding`` is an int, a pair, or one of Keras's names: ``"valid"`` (no padding) or
+    ``"same"`` (stride 1 only: the output keeps the input's height and width).
+    """
+    if isinstance(padding, str):
+        x, padding = _named_padding(x, weight, stride, padding, dilation)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Max over each window; stride defaults to kernel_size; padding is minus infinity."""
-    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+def _named_padding(x, weight, stride, padding, dilation):
+    """(x, padding) for padding="valid" or "same", as PyTorch: "same" pads d * (k - 1) in
+    total per axis; half on each side, and when that total is odd (an even kernel) the extra
+    row and column go at the bottom and right, padded explicitly here since the kernels pad
+    both sides alike."""
+    if padding == "valid":
+        return x, 0
+    if padding != "same":
+        raise ValueError(
+            f"conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
+        )
+    if pair(stride, "stride", "conv2d", 1) != (1, 1):
+        raise ValueError(f"conv2d: padding='same' needs stride 1, got stride={stride!r}")
+    if weight.ndim != 4:
+        return x, 0  # Conv2d names the bad weight
+    dilation = pair(dilation, "dilation", "conv2d", 1)
+    total_h, total_w = (d * (k - 1) for d, k in zip(dilation, weight.shape[2:]))
+    if total_h % 2 == 0 and total_w % 2 == 0:
+        return x, (total_h // 2, total_w // 2)
+    sides = (total_w // 2, total_w - total_w // 2, total_h // 2, total_h - total_h // 2)
+    return x.pad(sides), 0
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
-    """Mean over each window; padding counts as zeros unless count_include_pad=False."""
-    return AvgPool2d.apply(
-        x,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        count_include_pad=count_include_pad,
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+    """Max over each window; stride defaults to kernel_size; padding is minus infinity.
+    ``ceil_mode`` keeps a last, partial window at the bottom and right (see ``ceil_windows``)."""
+    extra = ceil_windows(x, kernel_size, stride, padding, "max_pool2d") if ceil_mode else (0, 0)
+    if extra == (0, 0):
+        return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    (top, left), (bottom, right) = pair(padding, "padding", "max_pool2d", 0), extra
+    x = x.pad((left, left + right, top, top + bottom), value=-np.inf)  # never the max
+    return MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride or kernel_size)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True, ceil_mode=False):
+    """Mean over each window; padding counts as zeros unless count_include_pad=False.
+    With ``ceil_mode`` a last, partial window at the bottom and right divides by its part
+    inside the padded input (PyTorch's rule): sums over zero-padded windows, then divisors."""
+    extra = ceil_windows(x, kernel_size, stride, padding, "avg_pool2d") if ceil_mode else (0, 0)
+    if extra == (0, 0):
+        return AvgPool2d.apply(
+            x,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            count_include_pad=count_include_pad,
+        )
+    kernel = pair(kernel_size, "kernel_size", "avg_pool2d", 1)
+    strides = kernel if stride is None else pair(stride, "stride", "avg_pool2d", 1)
+    (top, left), (bottom, right) = pair(padding, "padding", "avg_pool2d", 0), extra
+    padded = x.pad((left, left + right, top, top + bottom))
+    sums = AvgPool2d.apply(padded, kernel_size=kernel, stride=strides) * (kernel[0] * kernel[1])
+    rows, cols = (
+        _window_counts(out, k, s, p, size, count_include_pad)
+        for out, k, s, p, size in zip(sums.shape[2:], kernel, strides, (top, left), x.shape[2:])
     )
+    return sums / Tensor(np.outer(rows, cols).astype(x.dtype))
+
+
+def ceil_windows(x, kernel_size, stride, padding, op):
+    """The rows and columns to add at the bottom and right so that pooling rounds the output
+    size up: out = ceil((n + 2p - k) / s) + 1, less one if that last window would start past
+    the input and its left padding (PyTorch's rule). (0, 0) when the windows already fit."""
+    if x.ndim != 4:
+        return (0, 0)  # the op names the shape
+    kernel = pair(kernel_size, "kernel_size", op, 1)
+    strides = kernel if stride is None else pair(stride, "stride", op, 1)
+    pads = pair(padding, "padding", op, 0)
+    extra = []
+    for n, k, s, p in zip(x.shape[2:], kernel, strides, pads):
+        out = -(-(n + 2 * p - k) // s) + 1
+        if (out - 1) * s >= n + p:
+            out -= 1
+        extra.append(max(0, (out - 1) * s + k - (n + 2 * p)))
+    return tuple(extra)
+
+
+def _window_counts(out_size, kernel, stride, padding, size, count_include_pad):
+    """Per output position along one axis: how many of the window's places the average
+    divides by (inside the padded input, or inside the input alone)."""
+    starts = np.arange(out_size) * stride - padding
+    ends = np.minimum(starts + kernel, size + padding)
+    if not count_include_pad:
+        starts, ends = np.maximum(starts, 0), np.minimum(ends, size)
+    return ends - starts
 
 
 def adaptive_avg_pool2d(x, output_size):

@@ -14,6 +14,12 @@ import numpy as np
 from tinygrad_cnn.autograd import no_grad
 
 
+def check_betas(optimizer, betas):
+    """Both averaging factors of Adam-like optimizers lie in [0, 1): 1 would never move."""
+    if len(betas) != 2 or not all(0 <= beta < 1 for beta in betas):
+        raise ValueError(f"{optimizer}: betas must be two numbers in [0, 1), got {betas}")
+
+
 class Optimizer:
     def __init__(self, params, defaults):
         """``params``: an iterable of tensors, or of dicts {"params": [...], "lr": ...} (groups
@@ -33,6 +39,12 @@ class Optimizer:
         settings = dict(self.defaults)
         settings.update(group)
         settings["params"] = list(group["params"])
+        for position, parameter in enumerate(settings["params"]):
+            if not hasattr(parameter, "requires_grad"):
+                raise TypeError(
+                    f"{type(self).__name__}: parameter {position} is a "
+                    f"{type(parameter).__name__}, not a Tensor (pass model.parameters())"
+                )
         for name, value in settings.items():
             if name != "params" and isinstance(value, (int, float)) and value < 0:
                 raise ValueError(f"{type(self).__name__}: {name} must be >= 0, got {value}")
@@ -188,6 +200,9 @@ class Adam(Optimizer):
             params,
             dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad),
         )
+
+    def check(self, group):
+        check_betas(type(self).__name__, group["betas"])
 
     def update(self, p, g, state, group):
         beta1, beta2 = group["betas"]

@@ -166,9 +166,13 @@ def matmul_over_batch(a, b):
         return np.matmul(a, b, out=out)
     workers, slices = split
     bounds = np.linspace(0, n, slices + 1).astype(int)
+    caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
 
     def part(lo, hi):
-        np.matmul(a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi])
+        with np.errstate(**caller_errors):
+            np.matmul(
+                a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi]
+            )
 
     pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     part(bounds[0], bounds[1])  # this thread takes the first slice

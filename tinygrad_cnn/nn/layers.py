@@ -39,9 +39,10 @@ class Linear(Module):
         _reset_like_pytorch(self.weight, self.bias)
 
     def forward(self, x):
-        if x.shape[-1] != self.in_features:
+        features = x.shape[-1] if x.ndim else 0  # a 0-d input has no feature axis
+        if features != self.in_features:
             raise ValueError(
-                f"Linear: input of shape {x.shape} has {x.shape[-1]} features, "
+                f"Linear: input of shape {x.shape} has {features} features, "
                 f"expected {self.in_features}"
             )
         return F.linear(x, self.weight, self.bias)
@@ -64,8 +65,12 @@ class Conv2d(Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = pair(stride, "stride", "Conv2d", 1)
-        self.padding = pair(padding, "padding", "Conv2d", 0)
+        self.padding = (
+            padding if padding in ("same", "valid") else pair(padding, "padding", "Conv2d", 0)
+        )
         self.dilation = pair(dilation, "dilation", "Conv2d", 1)
+        if padding == "same" and self.stride != (1, 1):
+            raise ValueError(f"Conv2d: padding='same' needs stride 1, got stride={stride!r}")
         self.weight = _empty_parameter(out_channels, in_channels, *self.kernel_size)
         self.bias = _empty_parameter(out_channels) if bias else None
         _reset_like_pytorch(self.weight, self.bias)
@@ -86,30 +91,39 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode = ceil_mode
 
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
 
     def extra_repr(self):
-        stride = self.kernel_size if self.stride is None else self.stride
-        return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
+        return _pool_repr(self)
 
 
 class AvgPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, count_include_pad=True, ceil_mode=False
+    ):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.count_include_pad = count_include_pad
+        self.count_include_pad, self.ceil_mode = count_include_pad, ceil_mode
 
     def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.count_include_pad)
+        return F.avg_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.count_include_pad, self.ceil_mode
+        )
 
     def extra_repr(self):
-        stride = self.kernel_size if self.stride is None else self.stride
-        return f"kernel_size={self.kernel_size}, stride={stride}, padding={self.padding}"
+        return _pool_repr(self)
+
+
+def _pool_repr(pool):
+    stride = pool.kernel_size if pool.stride is None else pool.stride
+    text = f"kernel_size={pool.kernel_size}, stride={stride}, padding={pool.padding}"
+    return text + (", ceil_mode=True" if pool.ceil_mode else "")
 
 
 class AdaptiveAvgPool2d(Module):
@@ -217,6 +231,16 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True):
         super().__init__()
+        name = type(self).__name__
+        if momentum is None:
+            raise ValueError(
+                f"{name}: momentum=None (PyTorch's cumulative average) is not supported; "
+                "give a number in [0, 1], such as the default 0.1"
+            )
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"{name}: momentum must be in [0, 1], got {momentum}")
+        if not eps > 0:
+            raise ValueError(f"{name}: eps must be > 0, got {eps}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(np.ones(num_features, DEFAULT_DTYPE)) if affine else None
         self.bias = Parameter(np.zeros(num_features, DEFAULT_DTYPE)) if affine else None

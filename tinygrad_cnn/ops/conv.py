@@ -8,7 +8,31 @@ import numpy as np
 
 from tinygrad_cnn.autograd import Function
 from tinygrad_cnn.kernels import fast_kernels
-from tinygrad_cnn.ops.window import check_4d, check_window_fits, pair
+from tinygrad_cnn.ops.window import check_4d, check_float, check_window_fits, pair
+
+
+def check_conv_shapes(x, weight, bias):
+    """One clear line for each way the input, weight and bias can fail to fit together."""
+    check_4d(x, "conv2d")
+    check_float(x, "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (F, C, KH, KW), got shape {weight.shape}")
+    check_float(weight, "conv2d")
+    if 0 in weight.shape[:1] + weight.shape[2:]:
+        raise ValueError(
+            f"conv2d: weight {weight.shape} has no filters or an empty kernel; "
+            "F, KH and KW must be at least 1"
+        )
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"conv2d: input {x.shape} has {x.shape[1]} channels but weight {weight.shape} "
+            f"expects {weight.shape[1]}"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(
+            f"conv2d: bias must have shape ({weight.shape[0]},) for weight {weight.shape}, "
+            f"got {bias.shape}"
+        )
 
 
 class Conv2d(Function):
@@ -39,19 +63,7 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, kernels=None):
-        check_4d(x, "conv2d")
-        if weight.ndim != 4:
-            raise ValueError(f"conv2d: weight must be 4-D (F, C, KH, KW), got shape {weight.shape}")
-        if x.shape[1] != weight.shape[1]:
-            raise ValueError(
-                f"conv2d: input {x.shape} has {x.shape[1]} channels but weight {weight.shape} "
-                f"expects {weight.shape[1]}"
-            )
-        if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(
-                f"conv2d: bias must have shape ({weight.shape[0]},) for weight {weight.shape}, "
-                f"got {bias.shape}"
-            )
+        check_conv_shapes(x, weight, bias)
         ctx.stride = pair(stride, "stride", "conv2d", 1)
         ctx.padding = pair(padding, "padding", "conv2d", 0)
         ctx.dilation = pair(dilation, "dilation", "conv2d", 1)

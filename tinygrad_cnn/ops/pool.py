@@ -8,11 +8,12 @@ import numpy as np
 
 from tinygrad_cnn.autograd import Function
 from tinygrad_cnn.kernels import fast_kernels
-from tinygrad_cnn.ops.window import check_4d, check_window_fits, pair
+from tinygrad_cnn.ops.window import check_4d, check_float, check_window_fits, pair
 
 
 def _pool_arguments(ctx, x, kernel_size, stride, padding, op):
     check_4d(x, op)
+    check_float(x, op)
     ctx.kernel = pair(kernel_size, "kernel_size", op, 1)
     ctx.stride = ctx.kernel if stride is None else pair(stride, "stride", op, 1)
     ctx.padding = pair(padding, "padding", op, 0)
