@@ -12,8 +12,6 @@ import time
 
 import numpy as np
 
-import tinygrad_cnn as tg
-
 
 def chain(a, b, n):
     x = a
@@ -34,36 +32,41 @@ def time_one(make_inputs, n, repeats):
     return statistics.median(timings)
 
 
+def measure(framework, ops=10_000, repeats=7, threads=2):
+    """Median seconds per op of ``framework`` ("ours" or "torch"); ImportError without it."""
+    values = np.random.default_rng(0).standard_normal((2, 10)).astype(np.float32)
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        make = torch.tensor
+    else:
+        import tinygrad_cnn as tg
+
+        make = tg.Tensor
+
+    def inputs():
+        return make(values[0], requires_grad=True), make(values[1], requires_grad=True)
+
+    time_one(inputs, 100, 1)  # warm up
+    return time_one(inputs, ops // 2, repeats)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=10_000, help="adds + muls per chain")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
-    n = args.ops // 2
-    values = np.random.default_rng(0).standard_normal((2, 10)).astype(np.float32)
-
-    def ours():
-        return tg.Tensor(values[0], requires_grad=True), tg.Tensor(values[1], requires_grad=True)
-
-    time_one(ours, 100, 1)  # warm up
-    mine = time_one(ours, n, args.repeats)
+    mine = measure("ours", args.ops, args.repeats)
     print(f"{'framework':<14}{'us per op (fwd+bwd)':>22}")
     print(f"{'tinygrad_cnn':<14}{mine * 1e6:>22.2f}")
     try:
-        import torch
+        reference = measure("torch", args.ops, args.repeats)
     except ImportError:
         print("PyTorch not installed: no ratio (pip install torch==2.13.0)")
         return
-    torch.set_num_threads(2)
+    import torch
 
-    def theirs():
-        return (
-            torch.tensor(values[0], requires_grad=True),
-            torch.tensor(values[1], requires_grad=True),
-        )
-
-    time_one(theirs, 100, 1)
-    reference = time_one(theirs, n, args.repeats)
     print(f"{'torch ' + torch.__version__:<14}{reference * 1e6:>22.2f}")
     print(f"ratio tinygrad_cnn / torch: {mine / reference:.2f}x")
 

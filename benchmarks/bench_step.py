@@ -2,6 +2,9 @@
 milliseconds, beside PyTorch CPU measured in a child process of the same run (separate so
 that neither library's idle OpenMP threads slow the other).
 
+`first_steps` (used by run_all.py) times a new process's first few steps instead, from before
+the framework's import: with an empty Numba cache that includes compiling the kernels.
+
     python benchmarks/bench_step.py [--repeats 50] [--threads 2] [--batch 64]
 """
 
@@ -69,6 +72,40 @@ def pytorch(batch_size, repeats, threads):
         optimizer.step()
 
     return median_ms(step, repeats)
+
+
+def first_steps(framework, steps=3, batch_size=64, threads=2):
+    """Seconds from importing ``framework`` ("ours" or "torch") to the end of its first
+    ``steps`` LeNet-5 training steps; meaningful in a fresh process only."""
+    start = time.perf_counter()
+    if framework == "torch":
+        import torch
+        from pytorch_models import build
+        from torch import nn
+
+        torch.set_num_threads(threads)
+        x, y = (torch.tensor(array) for array in batch(batch_size))
+        model = build("lenet5")
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        return time.perf_counter() - start
+    import tinygrad_cnn as tg
+    import tinygrad_cnn.functional as F
+    from tinygrad_cnn import models, optim
+
+    x, y = batch(batch_size)
+    x = tg.Tensor(x)
+    model = models.lenet5()
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    with tg.tuned_for_training():
+        for _ in range(steps):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    return time.perf_counter() - start
 
 
 def main():
