@@ -1,4 +1,5 @@
-"""How the Numba kernels are built and run: lazily, cached on disk, thread count, no-JIT mode."""
+"""How the Numba kernels are built and run: lazily, cached on disk, split over our threads,
+no-JIT mode."""
 
 import contextlib
 import json
@@ -15,17 +16,24 @@ import tinygrad_cnn.functional as F
 SCRIPT = """
 import json, numpy as np, numba
 import tinygrad_cnn as tg, tinygrad_cnn.functional as F
-from tinygrad_cnn.kernels import fast
-x = tg.Tensor(np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4), requires_grad=True)
+from tinygrad_cnn.kernels import fast, runtime
+x = tg.Tensor(np.arange(96, dtype=np.float32).reshape(3, 2, 4, 4), requires_grad=True)
 w = tg.Tensor(np.ones((3, 2, 2, 2), dtype=np.float32), requires_grad=True)
-out = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
-out.sum().backward()
+with tg.tuned_for_training():
+    threads = runtime._split[1] if runtime._split else 1
+    out = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
+    out.sum().backward()
+try:
+    layer = numba.threading_layer()  # raises until a parallel (prange) kernel has run
+except ValueError:
+    layer = None
 kernels = [fast._walk_columns, fast._max_pool2d_forward_2x2, fast._max_pool2d_backward]
 stats = [getattr(k, "stats", None) for k in kernels]
 print(json.dumps({
     "out": out.data.ravel().tolist(),
     "grad": x.grad.ravel().tolist(),
-    "threads": numba.get_num_threads(),
+    "threads": threads,
+    "numba_threading_layer": layer,
     "hits": sum(len(s.cache_hits) for s in stats if s),
     "misses": sum(len(s.cache_misses) for s in stats if s),
 }))
@@ -51,6 +59,8 @@ def test_threads_follow_numba_num_threads_with_the_same_results():
     two = run({"NUMBA_NUM_THREADS": "2"})
     assert one["threads"] == 1 and two["threads"] == 2
     assert one["out"] == two["out"] and one["grad"] == two["grad"]
+    # our threads split the batch: Numba never starts a thread pool of its own
+    assert one["numba_threading_layer"] is None and two["numba_threading_layer"] is None
 
 
 def test_disable_jit_runs_the_same_kernels_as_python():
@@ -75,6 +85,20 @@ def test_float32_stays_float32_through_conv_and_pool():
     assert out.dtype == np.float32
     out.sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("tuned", [False, True], ids=["library", "split over threads"])
+def test_over_batch_runs_the_kernel_on_every_image_once(tuned):
+    from tinygrad_cnn.kernels import runtime
+
+    def add_image_number(images, out, offset):  # each slice sees its own images only
+        out[:] = images + offset
+
+    for n in (1, 2, 5):
+        images, out = np.arange(n * 3.0).reshape(n, 3), np.full((n, 3), np.nan)
+        with runtime.tuned_for_training() if tuned else contextlib.nullcontext():
+            runtime.over_batch(add_image_number, (images, out), 10.0)
+        np.testing.assert_array_equal(out, images + 10.0)
 
 
 @pytest.mark.parametrize("tuned", [False, True], ids=["library", "split over threads"])

@@ -60,7 +60,7 @@ seen["split"] = runtime._split is not None
     )
     assert seen["before"], "numpy should have loaded a BLAS"
     assert seen["after"] == seen["before"]
-    assert seen["env_after"] == seen["env_before"]  # OMP_WAIT_POLICY was set only for a moment
+    assert seen["env_after"] == seen["env_before"]
     assert not seen["split"]
 
 

@@ -285,7 +285,8 @@ def run_evaluate(args):
 
     model, config, state = _read_checkpoint(args.checkpoint)
     _, (images, labels) = load_mnist(args.data_dir or config.data_dir, dataset=config.dataset)
-    loss, accuracy, predicted = evaluate(model, DataLoader(images, labels, 1000))
+    with tinygrad_cnn.tuned_for_training():  # the kernels' threads, as in training
+        loss, accuracy, predicted = evaluate(model, DataLoader(images, labels, 1000))
     classes = DATASETS[config.dataset]["classes"]
     confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)

@@ -131,7 +131,7 @@ def uses_kernels(model):
     return any(isinstance(module, kinds) for module in model.modules())
 
 
-COMPILE_SECONDS = 7  # compiling the float32 kernels LeNet-5 uses: 7 s on a 2-core Xeon
+COMPILE_SECONDS = 2  # compiling the float32 kernels LeNet-5 uses: 1.4-1.6 s on a 2-core Xeon
 
 
 class LineProgress:

@@ -4,13 +4,17 @@ Convolution uses im2col: every receptive field (the C * KH * KW input values one
 position sees) is copied into a column, so the convolution of one image becomes one matrix
 product, weight (F, C*KH*KW) @ columns (C*KH*KW, OH*OW), which BLAS computes far faster than
 any loop. Its gradients are matrix products too, plus col2im, which adds each column back to
-the input positions it was copied from. Pooling loops directly over windows; each kernel runs
-the images and channels in parallel (``prange``).
+the input positions it was copied from. Pooling loops directly over windows.
+
+Every kernel loops over the images of the batch one after the other; ``runtime.over_batch``
+hands each thread a slice of the batch in a training loop (``nogil=True`` lets the threads run
+at once), so the kernels stay plain loops and compile fast: a parallel (``prange``) kernel
+takes Numba twice as long to compile, which a first run paid for every kernel it used.
 
 Numba notes: kernels compile on their first call for each dtype (float32, float64) and are
 cached on disk (``cache=True``), so a second process loads them instead of recompiling.
-``NUMBA_NUM_THREADS`` sets the number of threads; ``NUMBA_DISABLE_JIT=1`` runs these very
-functions as plain Python, for stepping through them in a debugger.
+``NUMBA_DISABLE_JIT=1`` runs these very functions as plain Python, for stepping through them
+in a debugger.
 
 Each compiled kernel (``_walk_columns``, ...) writes into arrays that a plain Python function
 allocated with numpy (whose allocator asks Linux for huge pages for large arrays); the kernels
@@ -19,38 +23,42 @@ is in ``runtime.py``.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from tinygrad_cnn.kernels import reference, runtime
 from tinygrad_cnn.kernels.reference import output_size
-
-runtime.start_kernel_threads()  # idle threads sleep; training tuning: see runtime.py
 
 
 def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
     n_size, c_size = x.shape[:2]
-    columns = np.zeros((n_size, c_size * kh * kw, oh_size * ow_size), dtype=x.dtype)
-    _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, False)
+    shape = (n_size, c_size * kh * kw, oh_size * ow_size)
+    # without padding every entry is written below: skip zeroing them first
+    columns = np.empty(shape, x.dtype) if padding == (0, 0) else np.zeros(shape, x.dtype)
+    runtime.over_batch(
+        _walk_columns, (x, columns), kh, kw, stride, padding, dilation, oh_size, ow_size, False
+    )
     return columns
 
 
 def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """The adjoint of im2col: add every column entry back to the input position it came from."""
     grad_x = np.zeros(x_shape, dtype=columns.dtype)
-    _walk_columns(grad_x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, True)
+    runtime.over_batch(
+        _walk_columns, (grad_x, columns), kh, kw, stride, padding, dilation, oh_size, ow_size, True
+    )
     return grad_x
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add):
     """The one loop nest of im2col (``add`` False: copy x into the zeroed columns) and of
     col2im (``add`` True: add the columns into the zeroed x), visiting each (input position,
     column entry) pair of the windows once and skipping the padding. The reference has no
-    twin of it: it convolves without columns. Images run in parallel, so col2im's additions
-    never race."""
+    twin of it: it convolves without columns. Threads take whole images, so col2im's
+    additions never race."""
     n_size, c_size, h_size, w_size = x.shape
-    for n in prange(n_size):
+    for n in range(n_size):
         for c in range(c_size):
             for i in range(kh):
                 for j in range(kw):
@@ -98,11 +106,11 @@ def conv2d_backward(
     return grad_x, grad_weight
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool2d_forward(x, out, argmax, kernel, stride, padding):
     n_size, c_size, h_size, w_size = x.shape
     oh_size, ow_size = out.shape[2:]
-    for plane in prange(n_size * c_size):
+    for plane in range(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
             h_start = oh * stride[0] - padding[0]
@@ -120,12 +128,12 @@ def _max_pool2d_forward(x, out, argmax, kernel, stride, padding):
                 argmax[n, c, oh, ow] = best_at
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool2d_forward_2x2(x, out, argmax):
     """The same for the usual 2x2 windows with stride 2 and no padding, written out so that
     the compiler can keep everything in registers: 2.5x faster than the general loop."""
     w_size = x.shape[3]
-    for plane in prange(x.shape[0] * x.shape[1]):
+    for plane in range(x.shape[0] * x.shape[1]):
         n, c = plane // x.shape[1], plane % x.shape[1]
         for oh in range(out.shape[2]):
             h = 2 * oh
@@ -149,22 +157,22 @@ def max_pool2d_forward(x, kernel, stride, padding):
     out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
     if kernel == (2, 2) and stride == (2, 2) and padding == (0, 0):
-        _max_pool2d_forward_2x2(x, out, argmax)
+        runtime.over_batch(_max_pool2d_forward_2x2, (x, out, argmax))
     else:
-        _max_pool2d_forward(x, out, argmax, kernel, stride, padding)
+        runtime.over_batch(_max_pool2d_forward, (x, out, argmax), kernel, stride, padding)
     return out, argmax
 
 
 def max_pool2d_backward(grad_out, argmax, x_shape):
     grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
-    _max_pool2d_backward(grad_out, argmax, grad_x)
+    runtime.over_batch(_max_pool2d_backward, (grad_out, argmax, grad_x))
     return grad_x
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _max_pool2d_backward(grad_out, argmax, grad_x):
     n_size, c_size, h_size, w_size = grad_x.shape
-    for plane in prange(n_size * c_size):
+    for plane in range(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(grad_out.shape[2]):
             for ow in range(grad_out.shape[3]):
@@ -175,11 +183,11 @@ def _max_pool2d_backward(grad_out, argmax, grad_x):
 _window_divisor = njit(cache=True)(reference.window_divisor)  # the very same function
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool2d_forward(x, out, kernel, stride, padding, count_include_pad):
     n_size, c_size, h_size, w_size = x.shape
     oh_size, ow_size = out.shape[2:]
-    for plane in prange(n_size * c_size):
+    for plane in range(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
             for ow in range(ow_size):
@@ -202,20 +210,22 @@ def avg_pool2d_forward(x, kernel, stride, padding, count_include_pad):
     oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
     ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
     out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
-    _avg_pool2d_forward(x, out, kernel, stride, padding, count_include_pad)
+    runtime.over_batch(_avg_pool2d_forward, (x, out), kernel, stride, padding, count_include_pad)
     return out
 
 
 def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_include_pad):
     grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
-    _avg_pool2d_backward(grad_out, grad_x, kernel, stride, padding, count_include_pad)
+    runtime.over_batch(
+        _avg_pool2d_backward, (grad_out, grad_x), kernel, stride, padding, count_include_pad
+    )
     return grad_x
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, nogil=True)
 def _avg_pool2d_backward(grad_out, grad_x, kernel, stride, padding, count_include_pad):
     n_size, c_size, h_size, w_size = grad_x.shape
-    for plane in prange(n_size * c_size):
+    for plane in range(n_size * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(grad_out.shape[2]):
             for ow in range(grad_out.shape[3]):

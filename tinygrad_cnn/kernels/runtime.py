@@ -8,32 +8,27 @@ about twice as slow as it should be on two cores:
 
 1. Idle threads spin. After a parallel region, OpenBLAS's threads busy-wait for more work,
    taking the cores from whatever runs next (an im2col + matmul took 8 ms instead of 3).
-   Tuned, BLAS runs on one thread and ``matmul_over_batch`` splits the batch across our own
-   threads instead (one slice per Numba thread): no spinning pool left.
+   Tuned, BLAS runs on one thread, and our own threads (one per core) split the batch
+   instead: ``over_batch`` gives each a slice of the images for a kernel, ``matmul_over_batch``
+   a slice of the per-image matrix products. One pool serves both, and it sleeps when idle.
 2. Freed memory goes back to Linux. Each step frees and re-allocates tens of megabytes of
    activations and im2col columns; glibc returns freed heap memory to the kernel, and the
    next step pays a page fault for every 4 KiB it touches first: half of a LeNet-5 step.
    PyTorch avoids this with its caching allocator; tuned, we ask glibc to keep blocks up to
    32 MiB in its heap and not to trim it.
 
-``tuned_for_training()`` applies both for the block it wraps (``training.Run.fit`` and the
-benchmarks use it; in your own loop, ``with tg.tuned_for_training():``) and undoes them on
-exit: threadpoolctl gives BLAS its thread counts back, our threads end, glibc's thresholds
-return to their start-up values and the memory it kept is handed back (``malloc_trim``).
+``tuned_for_training()`` applies both for the block it wraps (``training.Run.fit``, the CLI's
+evaluation and the benchmarks use it; in your own loop, ``with tg.tuned_for_training():``) and
+undoes them on exit: threadpoolctl gives BLAS its thread counts back, our threads end, glibc's
+thresholds return to their start-up values and the memory it kept is handed back
+(``malloc_trim``). Outside a block the kernels run on the calling thread alone.
 
-What cannot be undone, and is therefore done once, or left in place:
+What cannot be undone: glibc adjusts its thresholds by itself until a program first calls
+``mallopt``; after a tuned block they are fixed at their start-up values (128 KiB, or your
+``MALLOC_*`` settings).
 
-- Numba's OpenMP threads must sleep when idle (spinning, a LeNet-5 step took 26-56 ms
-  instead of 7.5). libgomp reads ``OMP_WAIT_POLICY`` once, when Numba starts its threads, so
-  ``start_kernel_threads`` (at the first kernel) sets it to ``PASSIVE`` for that moment only,
-  unless you set it yourself, and puts the environment back. ``os.environ`` is left as found;
-  the OpenMP runtime that Numba loaded keeps sleeping when idle, for the rest of the process.
-- glibc adjusts its thresholds by itself until a program first calls ``mallopt``; after a
-  tuned block they are fixed at their start-up values (128 KiB, or your ``MALLOC_*`` settings).
-- Numba's threads stay (idle) once a parallel kernel has run, as in any Numba program.
-
-``NUMBA_NUM_THREADS`` sets the number of threads for both the kernels and the split matmuls.
-``TINYGRAD_CNN_TUNE_RUNTIME=0`` makes ``tuned_for_training()`` do nothing.
+``NUMBA_NUM_THREADS`` (default: the number of cores) sets the number of threads of a tuned
+block. ``TINYGRAD_CNN_TUNE_RUNTIME=0`` makes ``tuned_for_training()`` do nothing.
 """
 
 import contextlib
@@ -54,20 +49,6 @@ _lock = threading.Lock()
 _depth = 0  # how many tuned_for_training blocks are open: the first applies, the last undoes
 _undo = None
 _split = None  # inside a tuned block: (threads besides the caller, number of slices)
-
-
-def start_kernel_threads():
-    """Start Numba's thread pool, with idle OpenMP threads sleeping (see the module's notes)."""
-    import numba
-
-    unset = "OMP_WAIT_POLICY" not in os.environ
-    if unset:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        numba.get_num_threads()  # launches the threading layer: libgomp reads the policy now
-    finally:
-        if unset:
-            del os.environ["OMP_WAIT_POLICY"]
 
 
 @contextlib.contextmanager
@@ -98,10 +79,9 @@ def _tune():
     import numba
     from threadpoolctl import threadpool_limits
 
-    start_kernel_threads()
     blas = threadpool_limits(limits=1, user_api="blas")
     kept = _set_allocator(KEEP_BLOCKS_UP_TO, NEVER_TRIM)
-    slices = numba.get_num_threads()
+    slices = numba.config.NUMBA_NUM_THREADS  # the machine's cores, unless the variable says
     workers = ThreadPoolExecutor(slices - 1) if slices > 1 else None
     _split = (workers, slices) if workers else None
 
@@ -161,21 +141,42 @@ def matmul_over_batch(a, b):
     its slice's products on one-thread BLAS; outside, numpy's BLAS runs them as you set it."""
     n = (a if a.ndim == 3 else b).shape[0]
     out = np.empty((n, a.shape[-2], b.shape[-1]), dtype=np.result_type(a.dtype, b.dtype))
-    split = _split
-    if split is None or n < 2:
-        return np.matmul(a, b, out=out)
-    workers, slices = split
-    bounds = np.linspace(0, n, slices + 1).astype(int)
-    caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
 
     def part(lo, hi):
-        with np.errstate(**caller_errors):
-            np.matmul(
-                a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi]
-            )
+        np.matmul(a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi])
 
-    pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    part(bounds[0], bounds[1])  # this thread takes the first slice
+    _in_slices(part, n)
+    return out
+
+
+def over_batch(kernel, batched, *settings):
+    """``kernel(*batched, *settings)``, where each array in ``batched`` holds the batch on
+    axis 0. Inside ``tuned_for_training`` each thread runs the kernel on its own slice of the
+    batch (the kernels release the GIL); outside, it runs once, on the calling thread."""
+
+    def part(lo, hi):
+        kernel(*(array[lo:hi] for array in batched), *settings)
+
+    _in_slices(part, batched[0].shape[0])
+
+
+def _in_slices(part, n):
+    """Call ``part(lo, hi)`` over [0, n): whole, or one slice per thread in a tuned block."""
+    split = _split
+    if split is None or n < 2:
+        part(0, n)
+        return
+    workers, slices = split
+    bounds = np.linspace(0, n, min(slices, n) + 1).astype(int)
+    caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
+
+    def with_caller_errors(lo, hi):
+        with np.errstate(**caller_errors):
+            part(lo, hi)
+
+    pending = [
+        workers.submit(with_caller_errors, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])
+    ]
+    with_caller_errors(bounds[0], bounds[1])  # this thread takes the first slice
     for job in pending:
         job.result()
-    return out
