@@ -5,6 +5,8 @@ forward pass, a loss (cross-entropy written with log_softmax), ``backward``, and
 descent step under ``no_grad``. Later modules (nn, optim) package exactly these steps.
 """
 
+import math
+
 import numpy as np
 
 from tinygrad_cnn import rng
@@ -26,7 +28,7 @@ def two_spirals(points_per_class, noise=0.03):
 
 def _he_normal(fan_in, fan_out):
     """Weights with variance 2 / fan_in, which keeps ReLU activations at a steady scale."""
-    return Tensor(randn(fan_in, fan_out).data * np.sqrt(2 / fan_in), requires_grad=True)
+    return Tensor(randn(fan_in, fan_out).data * math.sqrt(2 / fan_in), requires_grad=True)
 
 
 def train_spirals(steps=2000, hidden=64, lr=0.5, points_per_class=200, report=print):

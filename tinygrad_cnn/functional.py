@@ -7,7 +7,7 @@ import numpy as np
 from tinygrad_cnn import rng
 from tinygrad_cnn.autograd import no_grad
 from tinygrad_cnn.ops.conv import Conv2d
-from tinygrad_cnn.ops.loss import BinaryCrossEntropyWithLogits, CrossEntropy
+from tinygrad_cnn.ops.loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropy
 from tinygrad_cnn.ops.pool import AvgPool2d, MaxPool2d
 from tinygrad_cnn.ops.window import pair
 from tinygrad_cnn.tensor import Tensor
@@ -168,11 +168,19 @@ def dropout(x, p=0.5, training=True):
     """Inverted dropout: in training, zero each element with probability p and scale the
     survivors by 1 / (1 - p), so the expected value is unchanged and evaluation needs no
     rescaling. The mask is a constant, so the gradient is zero where an element was dropped
-    and scaled by 1 / (1 - p) elsewhere. Outside training it is the identity."""
+    and scaled by 1 / (1 - p) elsewhere. Outside training it is the identity.
+
+    When it drops, the input must be floating point: integer or boolean input is refused, as
+    in PyTorch, since the scale 1 / (1 - p) is no integer."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"dropout: input must be floating point, got a {x.dtype} tensor of shape "
+            f"{x.shape} (convert it with .float())"
+        )
     keep = rng.generator().random(x.shape) >= p
     scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
     return x * (keep * scale).astype(x.dtype)
@@ -237,8 +245,9 @@ def _reduce(losses, reduction):
     return losses
 
 
-def _class_indices(scores, target, op):
-    """Check (N, C) scores against (N,) integer class indices; return the indices (numpy)."""
+def _class_indices(scores, target, op, ignore_index=None):
+    """Check (N, C) scores against (N,) integer class indices; return the indices (numpy).
+    Targets equal to ``ignore_index`` are allowed whatever their value."""
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if scores.ndim != 2:
         raise ValueError(f"{op}: input must be 2-D (N, C), got shape {scores.shape}")
@@ -249,10 +258,12 @@ def _class_indices(scores, target, op):
             f"{op}: target of shape {target.shape} does not match input {scores.shape} "
             f"(expected ({scores.shape[0]},))"
         )
-    if target.size and (target.min() < 0 or target.max() >= scores.shape[1]):
+    checked = target[target != ignore_index]
+    if checked.size and (checked.min() < 0 or checked.max() >= scores.shape[1]):
         raise ValueError(
             f"{op}: target values must be class indices in [0, {scores.shape[1] - 1}], "
-            f"got values from {target.min()} to {target.max()}"
+            f"got values from {checked.min()} to {checked.max()}"
+            + ("" if ignore_index is None else f" (ignore_index={ignore_index})")
         )
     return target
 
@@ -264,43 +275,56 @@ def _same_shape(x, target, op):
     return target
 
 
-def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
+def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0, ignore_index=-100):
     """Cross-entropy from raw scores (N, C) and integer targets (N,): log_softmax and the
-    negative log-likelihood fused into one stable op (see ops/loss.py)."""
+    negative log-likelihood fused into one stable op (see ops/loss.py). Rows whose target is
+    ``ignore_index`` (default -100, as PyTorch) count for nothing; 'mean' averages over the
+    others."""
     check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    target = _class_indices(logits, target, "cross_entropy")
+    target = _class_indices(logits, target, "cross_entropy", ignore_index)
     return CrossEntropy.apply(
-        logits, target=target, reduction=reduction, label_smoothing=label_smoothing
+        logits,
+        target=target,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+        ignore_index=ignore_index,
     )
 
 
-def nll_loss(log_probs, target, reduction="mean"):
-    """Negative log-likelihood: -log_probs[i, target_i], given log-probabilities (N, C)."""
+def nll_loss(log_probs, target, reduction="mean", ignore_index=-100):
+    """Negative log-likelihood: -log_probs[i, target_i], given log-probabilities (N, C).
+    Rows whose target is ``ignore_index`` count 0 and 'mean' averages over the others, as in
+    ``cross_entropy``."""
     check_reduction(reduction, "nll_loss")
-    target = _class_indices(log_probs, target, "nll_loss")
-    return _reduce(-log_probs[np.arange(len(target)), target], reduction)
+    target = _class_indices(log_probs, target, "nll_loss", ignore_index)
+    kept = target != ignore_index
+    picked = -log_probs[np.arange(len(target)), np.where(kept, target, 0)]
+    if kept.all():
+        return _reduce(picked, reduction)
+    losses = picked * Tensor(kept.astype(log_probs.dtype))
+    if reduction == "mean":
+        return losses.sum() / Tensor(np.array(kept.sum(), dtype=log_probs.dtype))
+    return _reduce(losses, reduction)
 
 
 def binary_cross_entropy(probs, target, reduction="mean"):
     """-[t log p + (1 - t) log(1 - p)] on probabilities p in [0, 1]; each log is clipped at
-    -100 as in PyTorch, so p = 0 or 1 gives a finite loss. Prefer the with_logits version."""
+    -100 as in PyTorch, so p = 0 or 1 gives a finite loss and a finite gradient (one fused
+    op, see ops/loss.py). Prefer the with_logits version."""
     check_reduction(reduction, "binary_cross_entropy")
     target = _same_shape(probs, target, "binary_cross_entropy")
     if probs.numel() and (probs.data.min() < 0 or probs.data.max() > 1):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
-    with np.errstate(divide="ignore"):
-        log_p = probs.log().clip(min=-100.0)
-        log_not_p = (1 - probs).log().clip(min=-100.0)
-    return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
+    return BinaryCrossEntropy.apply(probs, target.to(probs.dtype), reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     """Binary cross-entropy of sigmoid(logits), computed stably in one op (ops/loss.py)."""
     check_reduction(reduction, "binary_cross_entropy_with_logits")
     target = _same_shape(logits, target, "binary_cross_entropy_with_logits")
-    return BinaryCrossEntropyWithLogits.apply(logits, target=target.data, reduction=reduction)
+    return BinaryCrossEntropyWithLogits.apply(logits, target.to(logits.dtype), reduction=reduction)
 
 
 def mse_loss(x, target, reduction="mean"):

@@ -10,7 +10,8 @@ A Tensor holds
 
 Every method below is a one-liner that calls an op's ``Function.apply``; the op's module holds
 its forward, its backward and the derivation. Python numbers and numpy arrays mixed into an
-expression become constant tensors first (``_lift``).
+expression become constant tensors first (``_operands``), in the dtype given by PyTorch's
+promotion rule (``result_dtype``; the table is in docs/ops.md).
 
 dtypes follow the contract in DESIGN.md: Python floats and float lists become float32, numpy
 arrays keep their float dtype (float64 stays float64), integer data keeps an integer dtype
@@ -29,11 +30,13 @@ def _to_array(data, dtype):
     """Copy ``data`` into a fresh numpy array with the dtype rules of the contract."""
     if isinstance(data, Tensor):
         data = data.data
+    try:
+        array = np.array(data, dtype=dtype)
+    except ValueError as err:  # numpy: "setting an array element with a sequence..."
+        raise ValueError(f"Tensor: cannot make a tensor from {data!r:.60}: {err}") from None
     if dtype is not None:
-        return np.array(data, dtype=dtype)
-    keeps_dtype = isinstance(data, (np.ndarray, np.generic))
-    array = np.array(data)
-    if array.dtype.kind == "f" and not keeps_dtype:
+        return array
+    if array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
         return array.astype(DEFAULT_DTYPE)
     if array.dtype.kind not in "fiub":
         raise ValueError(
@@ -105,21 +108,6 @@ class Tensor:
         tensor._requires_grad = requires_grad
         tensor._ctx = ctx
         return tensor
-
-    def _lift(self, value):
-        """Turn a Python number or numpy array into a constant Tensor that can meet ``self``.
-
-        A Python number takes this tensor's dtype (as in PyTorch: float32 * 2.5 stays float32),
-        except that a float meeting an integer tensor becomes float32.
-        """
-        if isinstance(value, Tensor):
-            return value
-        if isinstance(value, np.ndarray):
-            return Tensor._make(value, False, None)
-        dtype = self.data.dtype
-        if dtype.kind != "f" and isinstance(value, float):
-            dtype = DEFAULT_DTYPE
-        return Tensor._make(np.array(value, dtype=dtype), False, None)
 
     # ----------------------------------------------------------------- attributes
     @property
@@ -244,12 +232,13 @@ class Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph (no gradient flows)."""
         return Tensor._make(self.data, False, None)
 
-    def backward(self, grad=None):
+    def backward(self, grad=None, retain_graph=None):
         """Compute d(self)/d(leaf) for every leaf that requires a gradient; add it to ``.grad``.
 
         ``grad`` is dL/d(self); it may be omitted only when self has exactly one element
         (then it is 1). Gradients accumulate: call ``zero_grad`` (or set ``.grad = None``)
-        between steps.
+        between steps. ``retain_graph`` is accepted for PyTorch's habit and changes nothing:
+        the graph is always kept (nothing is freed), so a second backward always works.
         """
         if not self._requires_grad:
             raise RuntimeError(
@@ -273,62 +262,62 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
-        return elementwise.Add.apply(self, self._lift(other))
+        return elementwise.Add.apply(*_operands(self, other, "add"))
 
     def __radd__(self, other):
-        return elementwise.Add.apply(self._lift(other), self)
+        return elementwise.Add.apply(*_operands(other, self, "add"))
 
     def __sub__(self, other):
-        return elementwise.Sub.apply(self, self._lift(other))
+        return elementwise.Sub.apply(*_operands(self, other, "sub"))
 
     def __rsub__(self, other):
-        return elementwise.Sub.apply(self._lift(other), self)
+        return elementwise.Sub.apply(*_operands(other, self, "sub"))
 
     def __mul__(self, other):
-        return elementwise.Mul.apply(self, self._lift(other))
+        return elementwise.Mul.apply(*_operands(self, other, "mul"))
 
     def __rmul__(self, other):
-        return elementwise.Mul.apply(self._lift(other), self)
+        return elementwise.Mul.apply(*_operands(other, self, "mul"))
 
     def __truediv__(self, other):
-        return elementwise.Div.apply(self, self._lift(other))
+        return elementwise.Div.apply(*_operands(self, other, "div"))
 
     def __rtruediv__(self, other):
-        return elementwise.Div.apply(self._lift(other), self)
+        return elementwise.Div.apply(*_operands(other, self, "div"))
 
     def __pow__(self, exponent):
-        return elementwise.Pow.apply(self, self._lift(exponent))
+        return elementwise.Pow.apply(*_operands(self, exponent, "pow"))
 
     def __rpow__(self, base):
-        return elementwise.Pow.apply(self._lift(base), self)
+        return elementwise.Pow.apply(*_operands(base, self, "pow"))
 
     def __neg__(self):
         return elementwise.Neg.apply(self)
 
     def __matmul__(self, other):
-        return matmul.Matmul.apply(self, self._lift(other))
+        return matmul.Matmul.apply(*_operands(self, other, "matmul"))
 
     def __rmatmul__(self, other):
-        return matmul.Matmul.apply(self._lift(other), self)
+        return matmul.Matmul.apply(*_operands(other, self, "matmul"))
 
     # Comparisons give boolean tensors without gradient (masks, accuracy).
     def __eq__(self, other):
-        return Tensor._make(self.data == self._lift(other).data, False, None)
+        return _compare(self, other, np.equal)
 
     def __ne__(self, other):
-        return Tensor._make(self.data != self._lift(other).data, False, None)
+        return _compare(self, other, np.not_equal)
 
     def __lt__(self, other):
-        return Tensor._make(self.data < self._lift(other).data, False, None)
+        return _compare(self, other, np.less)
 
     def __le__(self, other):
-        return Tensor._make(self.data <= self._lift(other).data, False, None)
+        return _compare(self, other, np.less_equal)
 
     def __gt__(self, other):
-        return Tensor._make(self.data > self._lift(other).data, False, None)
+        return _compare(self, other, np.greater)
 
     def __ge__(self, other):
-        return Tensor._make(self.data >= self._lift(other).data, False, None)
+        return _compare(self, other, np.greater_equal)
 
     __hash__ = object.__hash__  # tensors are hashed by identity, as in PyTorch
 
@@ -346,13 +335,17 @@ class Tensor:
         return elementwise.Abs.apply(self)
 
     def maximum(self, other):
-        return elementwise.Maximum.apply(self, self._lift(other))
+        return elementwise.Maximum.apply(*_operands(self, other, "maximum"))
 
     def minimum(self, other):
-        return elementwise.Minimum.apply(self, self._lift(other))
+        return elementwise.Minimum.apply(*_operands(self, other, "minimum"))
 
     def clip(self, min=None, max=None):
-        return elementwise.Clip.apply(self, min=min, max=max)
+        """Values below ``min`` set to it, above ``max`` likewise (an int tensor with a float
+        bound becomes float32, as by the promotion table)."""
+        bounds = [bound for bound in (min, max) if bound is not None]
+        x = self.to(result_dtype(self, *bounds)) if bounds else self
+        return elementwise.Clip.apply(x, min=min, max=max)
 
     def relu(self):
         return activation.Relu.apply(self)
@@ -487,20 +480,17 @@ def _index_arrays(index):
 
 # ----------------------------------------------------------------- functions of several tensors
 def maximum(a, b):
-    a, b = _lift_pair(a, b)
-    return elementwise.Maximum.apply(a, b)
+    return elementwise.Maximum.apply(*_operands(a, b, "maximum"))
 
 
 def minimum(a, b):
-    a, b = _lift_pair(a, b)
-    return elementwise.Minimum.apply(a, b)
+    return elementwise.Minimum.apply(*_operands(a, b, "minimum"))
 
 
 def where(condition, x, y):
     """``x`` where ``condition`` is true, else ``y`` (condition: boolean tensor or array)."""
     condition = condition if isinstance(condition, Tensor) else Tensor(condition)
-    x, y = _lift_pair(x, y)
-    return elementwise.Where.apply(condition, x, y)
+    return elementwise.Where.apply(condition, *_operands(x, y, "where"))
 
 
 def concatenate(tensors, axis=None, *, dim=None):
@@ -519,19 +509,88 @@ def stack(tensors, axis=None, *, dim=None):
     return movement.Stack.apply(*_as_tensors(tensors, "stack"), axis=axis)
 
 
-def _lift_pair(a, b):
-    if isinstance(a, Tensor):
-        return a, a._lift(b)
-    if isinstance(b, Tensor):
-        return b._lift(a), b
-    return Tensor(a), Tensor(b)
+# ----------------------------------------------------------------- operands and dtype promotion
+#: bool < integer < floating point: the categories of PyTorch's promotion rule
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+_NUMBERS = (bool, int, float, np.bool_, np.number)
+
+
+def _number_dtype(value):
+    """The dtype a Python number stands for: bool, int64 or float32 (the default float)."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, (int, np.integer)):
+        return np.dtype(np.int64)
+    return np.dtype(DEFAULT_DTYPE)
+
+
+def result_dtype(*operands):
+    """The dtype that operands (Tensors and Python numbers) meet in: PyTorch's rule.
+
+    The highest category present wins (bool < integer < float). Within it, a tensor with
+    dimensions outranks a 0-d tensor, which outranks a Python number, and only the operands of
+    the winning rank are promoted against each other (float32 with float64 gives float64).
+    So a float32 tensor stays float32 against int or bool tensors, Python numbers and 0-d
+    tensors; a Python float meeting an integer tensor gives float32.
+    """
+    ranked = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            dtype, rank = x.dtype, 2 if x.ndim else 1
+        else:
+            dtype, rank = _number_dtype(x), 0
+        ranked.append((_CATEGORY[dtype.kind], rank, dtype))
+    top = max(ranked, key=lambda r: r[:2])[:2]
+    return np.result_type(*(dtype for *key, dtype in ranked if tuple(key) == top))
+
+
+def _operand(value, op):
+    """A Tensor, or a Python number kept as such (it is ranked apart, see result_dtype)."""
+    if isinstance(value, (Tensor, _NUMBERS)):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in _CATEGORY:
+        return Tensor._make(value, False, None)
+    if isinstance(value, (list, tuple)):
+        return Tensor(value)
+    raise TypeError(
+        f"{op}: cannot combine a Tensor with {type(value).__name__} {value!r:.40} "
+        "(expected a Tensor, a numpy array of numbers or a Python number)"
+    )
+
+
+def _in_dtype(x, dtype):
+    if isinstance(x, Tensor):
+        return x.to(dtype)  # between floats a Cast node, so the gradient flows back
+    return Tensor._make(np.array(x, dtype=dtype), False, None)
+
+
+def _operands(a, b, op):
+    """``a`` and ``b`` (Tensors, numpy arrays, lists or numbers) as Tensors of one dtype."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype == b.dtype:
+        return a, b  # the common case, without the ranking
+    a, b = _operand(a, op), _operand(b, op)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    dtype = result_dtype(a, b)
+    return _in_dtype(a, dtype), _in_dtype(b, dtype)
+
+
+def _compare(a, b, compare):
+    """A boolean tensor without gradient (masks, accuracy); other types are not comparable."""
+    try:
+        a, b = _operands(a, b, compare.__name__)
+    except TypeError:
+        return NotImplemented  # Python then answers == and != by identity, < with a TypeError
+    return Tensor._make(compare(a.data, b.data), False, None)
 
 
 def _as_tensors(tensors, op):
+    """The tensors in their common dtype (the promotion rule of result_dtype)."""
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
-    return tensors
+    dtype = result_dtype(*tensors)
+    return [_in_dtype(t, dtype) for t in tensors]
 
 
 # ----------------------------------------------------------------- factories

@@ -19,7 +19,9 @@ from tinygrad_cnn.grading.checks import CheckFailed, as_array, assert_close, che
 # Trajectories are compared within atol + rtol * |expected| per element. Rounding alone (the
 # order of the operations in an update, numpy's gradient against autograd's) stays below
 # 1e-15 on the tests' problems, weights of size about 1.
-RTOL, ATOL = 1e-12, 1e-12
+# Two correct codes may round differently, and Adam with a tiny eps and beta2 near 0 amplifies
+# that over a few steps (2e-10 relative seen after 6 steps): far below any real mistake.
+RTOL, ATOL = 1e-8, 1e-10
 
 
 def engine_gradient(X, y, w):

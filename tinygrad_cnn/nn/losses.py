@@ -16,19 +16,26 @@ class _Loss(Module):
 
 
 class CrossEntropyLoss(_Loss):
-    """Cross-entropy from logits (N, C) and integer targets (N,), optional label smoothing."""
+    """Cross-entropy from logits (N, C) and integer targets (N,), optional label smoothing;
+    targets equal to ``ignore_index`` count for nothing."""
 
-    def __init__(self, reduction="mean", label_smoothing=0.0):
+    def __init__(self, reduction="mean", label_smoothing=0.0, ignore_index=-100):
         super().__init__(reduction)
-        self.label_smoothing = label_smoothing
+        self.label_smoothing, self.ignore_index = label_smoothing, ignore_index
 
     def forward(self, logits, target):
-        return F.cross_entropy(logits, target, self.reduction, self.label_smoothing)
+        return F.cross_entropy(
+            logits, target, self.reduction, self.label_smoothing, self.ignore_index
+        )
 
 
 class NLLLoss(_Loss):
+    def __init__(self, reduction="mean", ignore_index=-100):
+        super().__init__(reduction)
+        self.ignore_index = ignore_index
+
     def forward(self, log_probs, target):
-        return F.nll_loss(log_probs, target, self.reduction)
+        return F.nll_loss(log_probs, target, self.reduction, self.ignore_index)
 
 
 class BCELoss(_Loss):

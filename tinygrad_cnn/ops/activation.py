@@ -12,6 +12,9 @@ from tinygrad_cnn.autograd import Function
 class Relu(Function):
     """out = max(a, 0).   d/da = 1 for a > 0 and 0 for a <= 0 (0 at the kink, as PyTorch).
 
+    A NaN input gives a NaN output and passes its gradient on (as PyTorch: NaN is not <= 0),
+    so the NaN stays visible in the gradients too.
+
     Worked example: a = [-2, 0, 3], g = [1, 1, 1] gives dL/da = [0, 0, 1].
     """
 
@@ -23,7 +26,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * (a > 0)
+        return g * ~(a <= 0)
 
 
 class LeakyRelu(Function):

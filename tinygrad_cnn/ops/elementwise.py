@@ -30,10 +30,19 @@ class Add(Function):
 
 
 class Sub(Function):
-    """out = a - b.   dL/da = g, dL/db = -g (unbroadcast)."""
+    """out = a - b.   dL/da = g, dL/db = -g (unbroadcast).
+
+    Two boolean tensors cannot be subtracted (as in PyTorch): use ``^`` on the numpy arrays,
+    or convert with ``.int()`` first.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.dtype == bool and b.dtype == bool:
+            raise TypeError(
+                f"sub: cannot subtract two boolean tensors {a.shape} - {b.shape} "
+                "(convert them with .int() or .float() first)"
+            )
         ctx.shapes = a.shape, b.shape
         return a - b
 
@@ -85,10 +94,15 @@ class Div(Function):
 
 
 class Neg(Function):
-    """out = -a.   dL/da = -g."""
+    """out = -a.   dL/da = -g. A boolean tensor cannot be negated (as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == bool:
+            raise TypeError(
+                f"neg: cannot negate a boolean tensor of shape {a.shape} "
+                "(to invert a mask use ~mask.data or mask == False; to count, .int() first)"
+            )
         return -a
 
     @staticmethod
@@ -105,12 +119,18 @@ class Pow(Function):
       use 0 (the limit from the right, as PyTorch does); for a < 0 it is nan.
 
     Worked example: a = 3, b = 2 (out = 9), g = 1: dL/da = 2 * 3 = 6, dL/db = 9 ln 3 = 9.8875.
-    """
 
-    needs_float = True
+    Integers to integer powers stay integers (as PyTorch); a negative integer exponent is
+    refused, since 2 ** -1 = 0.5 is no integer (PyTorch refuses it too).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu" and np.any(b < 0):
+            raise ValueError(
+                f"pow: integer tensors {a.shape} ({a.dtype}) to negative integer powers are "
+                f"not allowed (exponents {b.dtype} {b.shape}); use a float base, e.g. x.float()"
+            )
         out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -197,11 +217,18 @@ class Abs(Function):
         return g * np.sign(a)
 
 
+def _winner_share(a_wins, b_wins, dtype):
+    """The share of g that goes to a: 1 where only a wins, 0 where only b does, 1/2 on a tie."""
+    a_wins = a_wins.astype(dtype)
+    return a_wins / (a_wins + b_wins)
+
+
 class Maximum(Function):
     """out = max(a, b) elementwise.
 
     The gradient goes to whichever input is larger: dL/da = g * [a > b], dL/db = g * [b > a].
-    On a tie (a == b) it is split in half between them, as in PyTorch.
+    On a tie (a == b) it is split in half between them, as in PyTorch. A NaN wins (the output
+    is that NaN, a copy of it), so the gradient goes to the NaN input (half each if both are).
     """
 
     @staticmethod
@@ -212,12 +239,13 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
+        share_a = _winner_share((a >= b) | np.isnan(a), (b >= a) | np.isnan(b), g.dtype)
         return unbroadcast(g * share_a, a.shape), unbroadcast(g * (1 - share_a), b.shape)
 
 
 class Minimum(Function):
-    """out = min(a, b) elementwise.   dL/da = g * [a < b], dL/db = g * [b < a]; ties split."""
+    """out = min(a, b) elementwise.   dL/da = g * [a < b], dL/db = g * [b < a]; ties split,
+    and a NaN wins, as for Maximum."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -227,7 +255,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
+        share_a = _winner_share((a <= b) | np.isnan(a), (b <= a) | np.isnan(b), g.dtype)
         return unbroadcast(g * share_a, a.shape), unbroadcast(g * (1 - share_a), b.shape)
 
 
@@ -244,7 +272,7 @@ class Clip(Function):
             raise ValueError("clip: give at least one of min and max")
         ctx.save_for_backward(a)
         ctx.bounds = min, max
-        return np.clip(a, min, max)
+        return np.clip(a, min, max).astype(a.dtype, copy=False)  # numpy bounds never widen a
 
     @staticmethod
     def backward(ctx, g):

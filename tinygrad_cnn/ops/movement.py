@@ -47,10 +47,11 @@ class Permute(Function):
 
     @staticmethod
     def forward(ctx, a, dims):
-        if sorted(normalize_axis(d, a.ndim, "permute") for d in dims) != list(range(a.ndim)):
+        axes = tuple(normalize_axis(d, a.ndim, "permute") for d in dims)
+        if sorted(axes) != list(range(a.ndim)):
             raise ValueError(f"permute: dims {dims} are not a permutation of the {a.ndim} axes")
-        ctx.dims = dims
-        return np.transpose(a, dims)
+        ctx.dims = axes  # negative dims counted from the end, so argsort inverts them
+        return np.transpose(a, axes)
 
     @staticmethod
     def backward(ctx, g):
@@ -67,8 +68,9 @@ def swapped_axes(ndim, dim0, dim1):
 
 class Expand(Function):
     """out = a broadcast to ``shape`` (size-1 axes stretched, new leading axes added; -1
-    keeps a size). Each input element is copied many times, so its gradient is the sum over
-    its copies: dL/da = unbroadcast(g, a.shape)."""
+    keeps the size of an existing axis, and is refused for a new leading one, as in PyTorch).
+    Each input element is copied many times, so its gradient is the sum over its copies:
+    dL/da = unbroadcast(g, a.shape)."""
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -76,6 +78,11 @@ class Expand(Function):
         offset = len(shape) - a.ndim
         if offset < 0:
             raise ValueError(f"expand: cannot expand shape {a.shape} to fewer axes {shape}")
+        if -1 in shape[:offset]:
+            raise ValueError(
+                f"expand: cannot expand shape {a.shape} to {shape}: -1 (keep the size) is "
+                f"only allowed for the existing axes, not for the new leading ones"
+            )
         shape = tuple(a.shape[i - offset] if s == -1 else s for i, s in enumerate(shape))
         return np.broadcast_to(a, shape)
 
@@ -104,7 +111,10 @@ class GetItem(Function):
         ctx.index = index
         ctx.shape = a.shape
         ctx.is_advanced = any(isinstance(p, np.ndarray) for p in ctx.index)
-        return a[ctx.index]
+        try:
+            return a[ctx.index]
+        except IndexError as err:
+            raise IndexError(f"getitem: bad index for a tensor of shape {a.shape}: {err}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -136,7 +146,7 @@ class Pad(Function):
         ctx.slices = tuple(
             slice(before, before + size) for (before, _), size in zip(pairs, a.shape)
         )
-        return np.pad(a, pairs, constant_values=value)
+        return np.pad(a, pairs, constant_values=value) if pairs else a.copy()  # 0-d: no axes
 
     @staticmethod
     def backward(ctx, g):

@@ -66,6 +66,9 @@ class _Extremum(Function):
     subgradient PyTorch's ``amax``/``amin`` use):
     dL/da_i = g * [a_i == out] / (number of elements equal to out).
 
+    A NaN is the extreme (numpy's max and min propagate it), so the gradient goes to the
+    NaN elements, split evenly among them (PyTorch's ``max()`` does the same).
+
     Worked example: a = [1, 5, 5], max gives 5; g = 1 gives dL/da = [0, 0.5, 0.5].
     """
 
@@ -87,8 +90,8 @@ class _Extremum(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         out = _expand(out, ctx.axes, ctx.keepdims)
-        is_extreme = a == out
-        ties = np.sum(is_extreme, axis=ctx.axes, keepdims=True)
+        is_extreme = (a == out) | np.isnan(a)
+        ties = np.sum(is_extreme, axis=ctx.axes, keepdims=True, dtype=g.dtype)
         return _expand(g, ctx.axes, ctx.keepdims) * is_extreme / ties
 
 

@@ -13,15 +13,20 @@ from tinygrad_cnn.ops.axes import normalize_axes, normalize_axis
 
 
 def _shift(x, axis):
-    """The max along ``axis`` (keepdims), with rows that are all -inf shifted by 0 instead."""
-    m = np.max(x, axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+    """The max along ``axis`` (keepdims), with rows that are all -inf (or empty) shifted by 0.
+
+    A row holding +inf is shifted by +inf: inf - inf is NaN, so softmax([inf, 0]) is
+    [nan, nan], as in PyTorch (the limit [1, 0] would hide that the input overflowed).
+    """
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    return np.where(m == -np.inf, 0, m).astype(x.dtype, copy=False)
 
 
 def log_softmax(a, axis):
     """a - logsumexp(a) along ``axis``, stably (a plain numpy function, shared with the loss)."""
     shifted = a - _shift(a, axis)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):  # an empty or all -inf row: log 0 = -inf, not a warning
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 class LogSumExp(Function):
@@ -41,8 +46,9 @@ class LogSumExp(Function):
     def forward(ctx, a, axis=None, keepdims=False):
         axes = normalize_axes(axis, a.ndim, "logsumexp")
         m = _shift(a, axes)
-        with np.errstate(divide="ignore"):  # a row of only -inf sums to 0: log 0 = -inf is right
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf for a -inf row
             out = m + np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
+        out = np.where(m == np.inf, m, out)  # a row holding +inf sums to +inf (PyTorch too)
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdims = axes, keepdims
         return out if keepdims else np.squeeze(out, axis=axes)
