@@ -332,3 +332,11 @@ def test_nll_loss_and_the_loss_modules_take_ignore_index(reduction, expected):
         nn.CrossEntropyLoss(reduction, ignore_index=1)(logits, np.array([1, 0])).item(),
         F.cross_entropy(logits[1:], np.array([0]), reduction).item(),
     )
+
+
+def test_softmax_of_a_0d_tensor_is_one_as_in_pytorch():
+    x = tg.tensor(2.0, requires_grad=True)
+    assert x.softmax(0).item() == 1.0 and x.log_softmax(-1).item() == 0.0
+    assert x.softmax(0).shape == () and x.log_softmax().shape == ()
+    x.log_softmax(0).backward()
+    assert x.grad == 0.0  # log(e^x / e^x) does not depend on x

@@ -416,13 +416,17 @@ class Tensor:
 
     def softmax(self, axis=None, *, dim=None):
         """Softmax along ``axis`` (or ``dim``); default the last axis."""
-        return softmax.Softmax.apply(self, axis=axis_or_dim("softmax", axis, dim, default=-1))
+        axis = axis_or_dim("softmax", axis, dim, default=-1)
+        if self.ndim == 0 and axis in (0, -1):  # as PyTorch: a row of one element, so 1
+            return self.reshape(1).softmax(0).reshape(())
+        return softmax.Softmax.apply(self, axis=axis)
 
     def log_softmax(self, axis=None, *, dim=None):
         """log(softmax) along ``axis`` (or ``dim``); default the last axis."""
-        return softmax.LogSoftmax.apply(
-            self, axis=axis_or_dim("log_softmax", axis, dim, default=-1)
-        )
+        axis = axis_or_dim("log_softmax", axis, dim, default=-1)
+        if self.ndim == 0 and axis in (0, -1):  # as PyTorch: a row of one element, so 0
+            return self.reshape(1).log_softmax(0).reshape(())
+        return softmax.LogSoftmax.apply(self, axis=axis)
 
     def logsumexp(self, axis=None, keepdims=None, *, dim=None, keepdim=None):
         return softmax.LogSumExp.apply(
