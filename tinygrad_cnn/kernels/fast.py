@@ -31,10 +31,7 @@ from tinygrad_cnn.kernels.reference import output_size
 
 def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
-    n_size, c_size = x.shape[:2]
-    shape = (n_size, c_size * kh * kw, oh_size * ow_size)
-    # without padding every entry is written below: skip zeroing them first
-    columns = np.empty(shape, x.dtype) if padding == (0, 0) else np.zeros(shape, x.dtype)
+    columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
     runtime.over_batch(
         _walk_columns, (x, columns), kh, kw, stride, padding, dilation, oh_size, ow_size, False
     )
@@ -50,60 +47,96 @@ def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size
     return grad_x
 
 
+def _new_columns(x, kh, kw, padding, oh_size, ow_size):
+    shape = (x.shape[0], x.shape[1] * kh * kw, oh_size * ow_size)
+    # without padding every entry gets written: no need to zero them first
+    return np.empty(shape, x.dtype) if padding == (0, 0) else np.zeros(shape, x.dtype)
+
+
 @njit(cache=True, nogil=True)
 def _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add):
-    """The one loop nest of im2col (``add`` False: copy x into the zeroed columns) and of
-    col2im (``add`` True: add the columns into the zeroed x), visiting each (input position,
-    column entry) pair of the windows once and skipping the padding. The reference has no
-    twin of it: it convolves without columns. Threads take whole images, so col2im's
-    additions never race."""
+    """The one loop nest of im2col (``add`` False: copy x into the columns) and of col2im
+    (``add`` True: add the columns into the zeroed x), visiting each (input position, column
+    entry) pair of the windows once and skipping the padding. The reference has no twin of
+    it: it convolves without columns. Threads take whole images, so col2im's additions never
+    race.
+
+    Two things make the innermost loop fast. The range of ``ow`` whose input column
+    w = ow * s + shift lies inside the image is worked out once per tap, so the loop has no
+    test in it; and its indices are cast to unsigned (``np.uintp``): Numba then knows they
+    are not negative, skips the wrap-around that negative indices get in Python, and the
+    compiler turns the loop into vector instructions (2x faster im2col here)."""
     n_size, c_size, h_size, w_size = x.shape
     for n in range(n_size):
         for c in range(c_size):
             for i in range(kh):
                 for j in range(kw):
                     row = (c * kh + i) * kw + j
+                    shift = j * dilation[1] - padding[1]  # w = ow * stride + shift
+                    ow_lo = max(0, (stride[1] - 1 - shift) // stride[1])  # first w >= 0
+                    ow_hi = min(ow_size, (w_size - 1 - shift) // stride[1] + 1)  # w < W
                     for oh in range(oh_size):
                         h = oh * stride[0] + i * dilation[0] - padding[0]
                         if h < 0 or h >= h_size:
                             continue
-                        for ow in range(ow_size):
-                            w = ow * stride[1] + j * dilation[1] - padding[1]
-                            if 0 <= w < w_size:
-                                if add:
-                                    x[n, c, h, w] += columns[n, row, oh * ow_size + ow]
-                                else:
-                                    columns[n, row, oh * ow_size + ow] = x[n, c, h, w]
+                        start = oh * ow_size
+                        for ow in range(ow_lo, ow_hi):
+                            w, at = np.uintp(ow * stride[1] + shift), np.uintp(start + ow)
+                            if add:
+                                x[n, c, h, w] += columns[n, row, at]
+                            else:
+                                columns[n, row, at] = x[n, c, h, w]
 
 
 def conv2d_forward(x, weight, stride, padding, dilation):
-    """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW), for all n in one matmul.
-    Returns (out, cache); the cache keeps the columns (and x's shape) for the backward."""
+    """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW): im2col, then one matrix
+    product per image. Each thread does both for its slice of the batch, while its columns
+    are still in its cache. Returns (out, cache); the cache keeps the columns (and x's
+    shape) for the backward."""
     f_size, _, kh, kw = weight.shape
     oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
     ow_size = output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    columns = im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size)
-    out = runtime.matmul_over_batch(weight.reshape(f_size, -1), columns)
+    columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
+    out = np.empty((x.shape[0], f_size, oh_size * ow_size), dtype=x.dtype)
+    geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
+    runtime.over_batch(_convolve_images, (x, columns, out), weight.reshape(f_size, -1), geometry)
     return out.reshape(x.shape[0], f_size, oh_size, ow_size), (columns, x.shape)
+
+
+def _convolve_images(x, columns, out, weight_rows, geometry):
+    _walk_columns(x, columns, *geometry, False)
+    np.matmul(weight_rows, columns, out=out)
 
 
 def conv2d_backward(
     cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True
 ):
     """From out[n] = W @ columns[n] (the matmul rule, see ops/matmul.py):
-    dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im."""
+    dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im. Each
+    thread does all three for its slice of the batch; the per-image dL/dW are summed here."""
     columns, x_shape = cache
     n_size, f_size, oh_size, ow_size = grad_out.shape
     _, _, kh, kw = weight.shape
     g = grad_out.reshape(n_size, f_size, oh_size * ow_size)
-    grad_x = grad_weight = None
-    if need_weight:
-        per_image = runtime.matmul_over_batch(g, columns.transpose(0, 2, 1))
-        grad_weight = per_image.sum(axis=0).reshape(weight.shape)
-    if need_x:
-        grad_columns = runtime.matmul_over_batch(weight.reshape(f_size, -1).T, g)
-        grad_x = col2im(grad_columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size)
+    per_image = np.empty((n_size, f_size, columns.shape[1]), g.dtype) if need_weight else None
+    grad_x = np.zeros(x_shape, dtype=g.dtype) if need_x else None
+    geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
+    weight_columns = weight.reshape(f_size, -1).T
+    runtime.over_batch(
+        _unconvolve_images, (g, columns, per_image, grad_x), weight_columns, geometry
+    )
+    grad_weight = per_image.sum(axis=0).reshape(weight.shape) if need_weight else None
     return grad_x, grad_weight
+
+
+def _unconvolve_images(g, columns, per_image, grad_x, weight_columns, geometry):
+    """One thread's share of the backward: the per-image dL/dW (when ``per_image`` is given)
+    and dL/dx through col2im (when ``grad_x`` is)."""
+    if per_image is not None:
+        np.matmul(g, columns.transpose(0, 2, 1), out=per_image)
+    if grad_x is not None:
+        grad_columns = np.matmul(weight_columns, g)
+        _walk_columns(grad_x, grad_columns, *geometry, True)
 
 
 @njit(cache=True, nogil=True)

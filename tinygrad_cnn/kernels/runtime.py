@@ -9,8 +9,8 @@ about twice as slow as it should be on two cores:
 1. Idle threads spin. After a parallel region, OpenBLAS's threads busy-wait for more work,
    taking the cores from whatever runs next (an im2col + matmul took 8 ms instead of 3).
    Tuned, BLAS runs on one thread, and our own threads (one per core) split the batch
-   instead: ``over_batch`` gives each a slice of the images for a kernel, ``matmul_over_batch``
-   a slice of the per-image matrix products. One pool serves both, and it sleeps when idle.
+   instead: ``over_batch`` gives each a slice of the images, for a kernel or for a layer's
+   im2col and per-image matrix products together. The pool sleeps when idle.
 2. Freed memory goes back to Linux. Each step frees and re-allocates tens of megabytes of
    activations and im2col columns; glibc returns freed heap memory to the kernel, and the
    next step pays a page fault for every 4 KiB it touches first: half of a LeNet-5 step.
@@ -135,48 +135,25 @@ def _startup_thresholds():
     return tuple(values)
 
 
-def matmul_over_batch(a, b):
-    """``np.matmul(a, b)`` where a or b (or both) is a stack of matrices along axis 0. Inside
-    ``tuned_for_training`` the stack is split into one slice per thread and each thread runs
-    its slice's products on one-thread BLAS; outside, numpy's BLAS runs them as you set it."""
-    n = (a if a.ndim == 3 else b).shape[0]
-    out = np.empty((n, a.shape[-2], b.shape[-1]), dtype=np.result_type(a.dtype, b.dtype))
-
-    def part(lo, hi):
-        np.matmul(a[lo:hi] if a.ndim == 3 else a, b[lo:hi] if b.ndim == 3 else b, out=out[lo:hi])
-
-    _in_slices(part, n)
-    return out
-
-
 def over_batch(kernel, batched, *settings):
     """``kernel(*batched, *settings)``, where each array in ``batched`` holds the batch on
-    axis 0. Inside ``tuned_for_training`` each thread runs the kernel on its own slice of the
-    batch (the kernels release the GIL); outside, it runs once, on the calling thread."""
-
-    def part(lo, hi):
-        kernel(*(array[lo:hi] for array in batched), *settings)
-
-    _in_slices(part, batched[0].shape[0])
-
-
-def _in_slices(part, n):
-    """Call ``part(lo, hi)`` over [0, n): whole, or one slice per thread in a tuned block."""
-    split = _split
+    axis 0 (or is None: an output not wanted this time). Inside ``tuned_for_training`` each
+    thread runs the kernel on its own slice of the batch (the kernels release the GIL, and
+    numpy's matrix products too); outside, it runs once, on the calling thread."""
+    n, split = batched[0].shape[0], _split
     if split is None or n < 2:
-        part(0, n)
+        kernel(*batched, *settings)
         return
     workers, slices = split
-    bounds = np.linspace(0, n, min(slices, n) + 1).astype(int)
+    slices = min(slices, n)
+    bounds = [n * k // slices for k in range(slices + 1)]  # slices differing by 1 at most
     caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
 
-    def with_caller_errors(lo, hi):
+    def part(lo, hi):
         with np.errstate(**caller_errors):
-            part(lo, hi)
+            kernel(*(None if a is None else a[lo:hi] for a in batched), *settings)
 
-    pending = [
-        workers.submit(with_caller_errors, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])
-    ]
-    with_caller_errors(bounds[0], bounds[1])  # this thread takes the first slice
+    pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
+    part(bounds[0], bounds[1])  # this thread takes the first slice
     for job in pending:
         job.result()
