@@ -295,3 +295,11 @@ def test_ctrl_c_while_the_command_is_still_importing_exits_130_with_one_line(mon
     monkeypatch.setattr(builtins, "__import__", interrupted_import)
     assert tinygrad_cnn_launcher.main() == 130
     assert capsys.readouterr().err == "tinygrad-cnn: interrupted\n"
+
+
+def test_kernels_count_as_cached_only_where_numba_looks(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # then Numba looks there alone
+    assert not training.kernels_cached()
+    (tmp_path / "deep" / "folder").mkdir(parents=True)
+    (tmp_path / "deep" / "folder" / "fast._walk_columns-47.py311.1.nbc").write_bytes(b"")
+    assert training.kernels_cached()

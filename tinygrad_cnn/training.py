@@ -117,11 +117,10 @@ def stored_data_dir(data_dir):
 
 def kernels_cached():
     """Whether Numba has compiled the fast kernels before (its cache files exist), looking
-    where ``cache=True`` puts them: beside ``kernels/fast.py`` or under $NUMBA_CACHE_DIR."""
-    places = [Path(__file__).parent / "kernels" / "__pycache__"]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
-    return any(next(place.rglob("fast.*.nbc"), None) for place in places if place.is_dir())
+    where ``cache=True`` puts them: under $NUMBA_CACHE_DIR when it is set, else beside
+    ``kernels/fast.py``."""
+    place = Path(os.environ.get("NUMBA_CACHE_DIR") or Path(__file__).parent / "kernels")
+    return place.is_dir() and next(place.rglob("fast.*.nbc"), None) is not None
 
 
 def uses_kernels(model):
