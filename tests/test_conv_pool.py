@@ -121,6 +121,39 @@ def test_col2im_is_the_adjoint_of_im2col(config, data):
     np.testing.assert_allclose(np.vdot(columns, c), np.vdot(x, back), rtol=1e-9, atol=1e-9)
 
 
+@given(config=conv_configs(max_batch=40), data=st.data())
+def test_a_forward_with_no_backward_keeps_nothing_and_gives_the_same_output(config, data):
+    """Without ``keep`` the fast forward convolves a few images at a time through one reused
+    buffer (batches of up to 40 images cross several of its chunks, with and without padding)."""
+    x_shape, w_shape, stride, padding, dilation = config
+    x, w = data.draw(float_arrays(x_shape)), data.draw(float_arrays(w_shape))
+    kept, cache = fast.conv2d_forward(x, w, stride, padding, dilation)
+    dropped, nothing = fast.conv2d_forward(x, w, stride, padding, dilation, keep=False)
+    expected, no_cache = reference.conv2d_forward(x, w, stride, padding, dilation, keep=False)
+    assert nothing is None and no_cache is None and cache is not None
+    np.testing.assert_array_equal(dropped, kept)
+    np.testing.assert_allclose(dropped, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_the_op_keeps_its_columns_only_when_a_backward_can_follow():
+    asked = []
+
+    class Recording:  # the fast kernels, noting what each forward was asked to keep
+        conv2d_backward = staticmethod(fast.conv2d_backward)
+
+        @staticmethod
+        def conv2d_forward(*args, keep):
+            asked.append(keep)
+            return fast.conv2d_forward(*args, keep=keep)
+
+    x, w = tg.randn(3, 2, 6, 6), tg.randn(4, 2, 3, 3, requires_grad=True)
+    Conv2d.apply(x, w, kernels=Recording).sum().backward()
+    with tg.no_grad():
+        Conv2d.apply(x, w, kernels=Recording)
+    Conv2d.apply(x, w.detach(), kernels=Recording)  # nothing requires a gradient
+    assert asked == [True, False, False] and w.grad is not None
+
+
 @st.composite
 def pool_configs(draw):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))

@@ -18,7 +18,9 @@ How it works, in four sentences:
 
 ``ctx`` is the graph node itself: ``forward`` stores what ``backward`` needs on it, either with
 ``ctx.save_for_backward(a, b)`` (read back as ``ctx.saved_tensors``) or as plain attributes
-(``ctx.axis = axis``).
+(``ctx.axis = axis``). ``ctx.requires_grad`` tells ``forward`` whether a backward can follow
+(False under ``no_grad`` or when no input requires a gradient): an op whose saved state is
+costly, such as the convolution's im2col columns, keeps nothing then.
 """
 
 import re
@@ -131,6 +133,8 @@ class Function:
                     f"(wrap it first: Tensor(x))"
                 )
         ctx = cls()
+        # whether a backward can follow: forward may skip saving anything when it cannot
+        ctx.requires_grad = _grad_enabled and any(t._requires_grad for t in inputs)
         arrays = [t.data for t in inputs]
         if cls.needs_float:
             arrays = [a.astype(np.float32) if a.dtype.kind in "biu" else a for a in arrays]
@@ -141,8 +145,7 @@ class Function:
                 raise
             raise ValueError(f"{cls.name}: inputs of shape {_describe(inputs)}: {err}") from None
         make_tensor = inputs[0]._make
-        requires_grad = _grad_enabled and any(t._requires_grad for t in inputs)
-        if not requires_grad:
+        if not ctx.requires_grad:
             return make_tensor(data, False, None)
         ctx.inputs = inputs
         ctx.needs_input_grad = [t._requires_grad for t in inputs]

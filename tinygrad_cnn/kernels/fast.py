@@ -88,24 +88,41 @@ def _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_siz
                                 columns[n, row, at] = x[n, c, h, w]
 
 
-def conv2d_forward(x, weight, stride, padding, dilation):
+def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
     """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW): im2col, then one matrix
     product per image. Each thread does both for its slice of the batch, while its columns
     are still in its cache. Returns (out, cache); the cache keeps the columns (and x's
-    shape) for the backward."""
+    shape) for the backward. Without ``keep`` (no backward will follow: evaluation) the
+    columns of a few images at a time go through one small reused buffer and are dropped."""
     f_size, _, kh, kw = weight.shape
     oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
     ow_size = output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
     out = np.empty((x.shape[0], f_size, oh_size * ow_size), dtype=x.dtype)
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
-    runtime.over_batch(_convolve_images, (x, columns, out), weight.reshape(f_size, -1), geometry)
-    return out.reshape(x.shape[0], f_size, oh_size, ow_size), (columns, x.shape)
+    weight_rows = weight.reshape(f_size, -1)
+    if keep:
+        columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
+        runtime.over_batch(_convolve_images, (x, columns, out), weight_rows, geometry)
+        cache = (columns, x.shape)
+    else:
+        runtime.over_batch(_convolve_images_in_chunks, (x, out), weight_rows, geometry)
+        cache = None
+    return out.reshape(x.shape[0], f_size, oh_size, ow_size), cache
 
 
 def _convolve_images(x, columns, out, weight_rows, geometry):
     _walk_columns(x, columns, *geometry, False)
     np.matmul(weight_rows, columns, out=out)
+
+
+def _convolve_images_in_chunks(x, out, weight_rows, geometry, chunk=16):
+    kh, kw, _, padding, _, oh_size, ow_size = geometry
+    columns = _new_columns(x[:chunk], kh, kw, padding, oh_size, ow_size)  # zeros stay zeros
+    for start in range(0, x.shape[0], chunk):
+        stop = min(start + chunk, x.shape[0])
+        _convolve_images(
+            x[start:stop], columns[: stop - start], out[start:stop], weight_rows, geometry
+        )
 
 
 def conv2d_backward(

@@ -23,12 +23,13 @@ def output_size(size, kernel, stride, padding, dilation=1):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def conv2d_forward(x, weight, stride, padding, dilation):
+def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
     """out[n, f, oh, ow] = sum over c, i, j of x[n, c, h, w] * weight[f, c, i, j]
     (cross-correlation: the kernel is not flipped).
 
     Returns (out, cache): the cache is what conv2d_backward needs besides the weight; here
-    simply x (the fast twin keeps its im2col columns instead)."""
+    simply x (the fast twin keeps its im2col columns instead), or None without ``keep``
+    (no backward will follow)."""
     n_size, c_size, h_size, w_size = x.shape
     f_size, _, kh, kw = weight.shape
     oh_size = output_size(h_size, kh, stride[0], padding[0], dilation[0])
@@ -47,7 +48,7 @@ def conv2d_forward(x, weight, stride, padding, dilation):
                                 if 0 <= h < h_size and 0 <= w < w_size:
                                     total += x[n, c, h, w] * weight[f, c, i, j]
                     out[n, f, oh, ow] = total
-    return out, x
+    return out, x if keep else None
 
 
 def conv2d_backward(

@@ -72,7 +72,7 @@ class Conv2d(Function):
         dtype = np.result_type(x, weight)
         x, weight = np.ascontiguousarray(x, dtype), np.ascontiguousarray(weight, dtype)
         out, ctx.cache = ctx.kernels.conv2d_forward(
-            x, weight, ctx.stride, ctx.padding, ctx.dilation
+            x, weight, ctx.stride, ctx.padding, ctx.dilation, keep=ctx.requires_grad
         )
         ctx.weight = weight
         if bias is not None:
