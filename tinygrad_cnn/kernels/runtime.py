@@ -140,13 +140,16 @@ def _startup_thresholds():
     return tuple(values)
 
 
-def over_batch(kernel, batched, *settings):
+def over_batch(kernel, batched, *settings, work=0):
     """``kernel(*batched, *settings)``, where each array in ``batched`` holds the batch on
     axis 0 (or is None: an output not wanted this time). Inside ``tuned_for_training`` each
     thread runs the kernel on its own slice of the batch (the kernels release the GIL, and
-    numpy's matrix products too); outside, it runs once, on the calling thread."""
+    numpy's matrix products too); outside, or for less work than ``SPLIT_FROM`` elements (the
+    largest array's size, or ``work`` if the kernel goes through more), it runs once, on the
+    calling thread."""
     n, split = batched[0].shape[0], _split
-    if split is None or n < 2 or max(a.size for a in batched if a is not None) < SPLIT_FROM:
+    work = max([work] + [a.size for a in batched if a is not None])
+    if split is None or n < 2 or work < SPLIT_FROM:
         kernel(*batched, *settings)
         return
     workers, slices = split
