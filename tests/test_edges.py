@@ -340,3 +340,11 @@ def test_softmax_of_a_0d_tensor_is_one_as_in_pytorch():
     assert x.softmax(0).shape == () and x.log_softmax().shape == ()
     x.log_softmax(0).backward()
     assert x.grad == 0.0  # log(e^x / e^x) does not depend on x
+
+
+def test_a_python_int_too_large_for_the_tensors_dtype_is_one_clear_line():
+    # PyTorch wraps 300 around to 44 in uint8, silently; we say so instead
+    small = tg.tensor(np.array([1, 2], dtype=np.uint8))
+    with pytest.raises(ValueError, match=r"^add: Python integer 300 out of bounds for uint8; "):
+        small + 300
+    np.testing.assert_array_equal((small.long() + 300).data, [301, 302])

@@ -576,7 +576,12 @@ def _operands(a, b, op):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
     dtype = result_dtype(a, b)
-    return _in_dtype(a, dtype), _in_dtype(b, dtype)
+    try:
+        return _in_dtype(a, dtype), _in_dtype(b, dtype)
+    except OverflowError as err:  # a Python int too large for the tensor's integer dtype
+        raise ValueError(
+            f"{op}: {err}; convert the tensor to a wider dtype first (e.g. .long())"
+        ) from None
 
 
 def _compare(a, b, compare):
