@@ -75,6 +75,30 @@ def median_seconds(function, repeats):
     return statistics.median(timings), result
 
 
+def timed_training(model_name, epochs, n, framework, new_order, eval_repeats):
+    """The timed part, the same for both frameworks: ``epochs`` passes over ``n`` images in
+    the order ``new_order()`` draws, the recipe's learning rate per step, the test accuracy
+    after each epoch (untimed), then peak memory and the evaluation's median time.
+    ``framework`` is its (make, train_step, evaluate) functions."""
+    make, train_step, evaluate = framework
+    model, optimizer = make(0)
+    steps, total = 0, epochs * math.ceil(n / BATCH)
+    records = []
+    for _ in range(epochs):
+        order = new_order()
+        start = time.perf_counter()
+        for first in range(0, n, BATCH):
+            optimizer.param_groups[0]["lr"] = learning_rate(model_name, steps, total)
+            train_step(model, optimizer, order[first : first + BATCH])
+            steps += 1
+        records.append({"seconds": time.perf_counter() - start})
+        if len(records) < epochs:
+            records[-1]["accuracy"] = evaluate(model)
+    train_peak = peak_mb()
+    eval_seconds, records[-1]["accuracy"] = median_seconds(lambda: evaluate(model), eval_repeats)
+    return {"records": records, "train_peak_mb": train_peak, "eval_seconds": eval_seconds}
+
+
 def train_ours(model_name, epochs, x, y, test_x, test_y, eval_repeats=1):
     """{"records": [{seconds, accuracy} per epoch], "train_peak_mb", "eval_seconds"}."""
     import tinygrad_cnn as tg
@@ -108,24 +132,14 @@ def train_ours(model_name, epochs, x, y, test_x, test_y, eval_repeats=1):
         train_step(model, optimizer, np.arange(BATCH))
         with tg.no_grad():
             model(tg.Tensor(x[:BATCH]))
-        model, optimizer = make(0)
-        steps, total = 0, epochs * math.ceil(len(y) / BATCH)
-        records = []
-        for _ in range(epochs):
-            order = tg.rng.generator().permutation(len(y))
-            start = time.perf_counter()
-            for first in range(0, len(y), BATCH):
-                optimizer.param_groups[0]["lr"] = learning_rate(model_name, steps, total)
-                train_step(model, optimizer, order[first : first + BATCH])
-                steps += 1
-            records.append({"seconds": time.perf_counter() - start})
-            if len(records) < epochs:
-                records[-1]["accuracy"] = evaluate(model)
-        train_peak = peak_mb()
-        eval_seconds, records[-1]["accuracy"] = median_seconds(
-            lambda: evaluate(model), eval_repeats
+        return timed_training(
+            model_name,
+            epochs,
+            len(y),
+            (make, train_step, evaluate),
+            lambda: tg.rng.generator().permutation(len(y)),
+            eval_repeats,
         )
-    return {"records": records, "train_peak_mb": train_peak, "eval_seconds": eval_seconds}
 
 
 def train_pytorch(model_name, epochs, x, y, test_x, test_y, threads, eval_repeats=1):
@@ -164,23 +178,15 @@ def train_pytorch(model_name, epochs, x, y, test_x, test_y, threads, eval_repeat
     train_step(model, optimizer, torch.arange(BATCH))
     with torch.inference_mode():
         model(x[:BATCH])
-    model, optimizer = make(0)
-    steps, total = 0, epochs * math.ceil(len(y) / BATCH)
     generator = np.random.default_rng(0)
-    records = []
-    for _ in range(epochs):
-        order = torch.from_numpy(generator.permutation(len(y)))
-        start = time.perf_counter()
-        for first in range(0, len(y), BATCH):
-            optimizer.param_groups[0]["lr"] = learning_rate(model_name, steps, total)
-            train_step(model, optimizer, order[first : first + BATCH])
-            steps += 1
-        records.append({"seconds": time.perf_counter() - start})
-        if len(records) < epochs:
-            records[-1]["accuracy"] = evaluate(model)
-    train_peak = peak_mb()
-    eval_seconds, records[-1]["accuracy"] = median_seconds(lambda: evaluate(model), eval_repeats)
-    return {"records": records, "train_peak_mb": train_peak, "eval_seconds": eval_seconds}
+    return timed_training(
+        model_name,
+        epochs,
+        len(y),
+        (make, train_step, evaluate),
+        lambda: torch.from_numpy(generator.permutation(len(y))),
+        eval_repeats,
+    )
 
 
 def measure(framework, model, epochs=1, limit=None, data_dir=None, threads=2, eval_repeats=1):
