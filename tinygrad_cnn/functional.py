@@ -299,13 +299,12 @@ def nll_loss(log_probs, target, reduction="mean", ignore_index=-100):
     ``cross_entropy``."""
     check_reduction(reduction, "nll_loss")
     target = _class_indices(log_probs, target, "nll_loss", ignore_index)
-    kept = target != ignore_index
+    kept = target != ignore_index  # an ignored row picks class 0, then counts 0
     picked = -log_probs[np.arange(len(target)), np.where(kept, target, 0)]
-    if kept.all():
-        return _reduce(picked, reduction)
     losses = picked * Tensor(kept.astype(log_probs.dtype))
-    if reduction == "mean":
-        return losses.sum() / Tensor(np.array(kept.sum(), dtype=log_probs.dtype))
+    if reduction == "mean":  # over the rows kept (NaN if none is, as PyTorch)
+        with np.errstate(invalid="ignore"):
+            return losses.sum() / Tensor(np.array(kept.sum(), dtype=log_probs.dtype))
     return _reduce(losses, reduction)
 
 

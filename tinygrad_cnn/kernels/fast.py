@@ -105,9 +105,9 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
         runtime.over_batch(_convolve_images, (x, columns, out), weight_rows, geometry)
         cache = (columns, x.shape)
     else:
-        columns = x.shape[0] * weight_rows.shape[1] * oh_size * ow_size  # written in chunks
+        entries = x.shape[0] * weight_rows.shape[1] * oh_size * ow_size  # columns, in chunks
         runtime.over_batch(
-            _convolve_images_in_chunks, (x, out), weight_rows, geometry, work=columns
+            _convolve_images_in_chunks, (x, out), weight_rows, geometry, work=entries
         )
         cache = None
     return out.reshape(x.shape[0], f_size, oh_size, ow_size), cache
