@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.functional as F
-from tinygrad_cnn.kernels import fast, reference
+from tinygrad_cnn.kernels import fast, reference, runtime
 from tinygrad_cnn.ops.conv import Conv2d
 from tinygrad_cnn.ops.pool import AvgPool2d, MaxPool2d
 from tinygrad_cnn.testing import check_gradients, float_arrays
@@ -91,8 +91,9 @@ def test_fast_conv_equals_reference(dtype, config, data):
     x_shape, w_shape, stride, padding, dilation = config
     x = data.draw(float_arrays(x_shape, dtype=dtype))
     w = data.draw(float_arrays(w_shape, dtype=dtype))
-    out, fast_cache = fast.conv2d_forward(x, w, stride, padding, dilation)
-    expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation)
+    bias = data.draw(st.none() | float_arrays(w_shape[:1], dtype=dtype))
+    out, fast_cache = fast.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
+    expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
     tolerance = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     assert out.dtype == dtype and out.shape == expected.shape
     np.testing.assert_allclose(out, expected, **tolerance)
@@ -102,6 +103,27 @@ def test_fast_conv_equals_reference(dtype, config, data):
     for mine, theirs in zip(grads, expected_grads):
         assert mine.dtype == dtype
         np.testing.assert_allclose(mine, theirs, **tolerance)
+
+
+@pytest.mark.parametrize("side_by_side", [False, True], ids=["image by image", "side by side"])
+@given(config=conv_configs(max_batch=5, max_channels=4), data=st.data())
+def test_both_product_layouts_and_thread_slices_equal_the_reference(side_by_side, config, data):
+    """Whichever products ``folds`` picks, and however the threads slice the batch (here every
+    call is split: SPLIT_FROM 0), forward and backward equal the reference."""
+    x_shape, w_shape, stride, padding, dilation = config
+    x, w = data.draw(float_arrays(x_shape)), data.draw(float_arrays(w_shape))
+    bias = data.draw(float_arrays(w_shape[:1]))
+    expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
+    g = data.draw(float_arrays(expected.shape))
+    expected_grads = reference.conv2d_backward(ref_cache, w, g, stride, padding, dilation)
+    with pytest.MonkeyPatch.context() as patch, tg.tuned_for_training():
+        patch.setattr(fast, "folds", lambda filters, positions: side_by_side)
+        patch.setattr(runtime, "SPLIT_FROM", 0)
+        out, cache = fast.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
+        evaluated, _ = fast.conv2d_forward(x, w, stride, padding, dilation, False, bias)
+        grads = fast.conv2d_backward(cache, w, g, stride, padding, dilation)
+    for mine, theirs in zip((out, evaluated, *grads), (expected, expected, *expected_grads)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
 
 
 @given(config=conv_configs(), data=st.data())
@@ -142,9 +164,9 @@ def test_the_op_keeps_its_columns_only_when_a_backward_can_follow():
         conv2d_backward = staticmethod(fast.conv2d_backward)
 
         @staticmethod
-        def conv2d_forward(*args, keep):
+        def conv2d_forward(*args, keep, bias):
             asked.append(keep)
-            return fast.conv2d_forward(*args, keep=keep)
+            return fast.conv2d_forward(*args, keep=keep, bias=bias)
 
     x, w = tg.randn(3, 2, 6, 6), tg.randn(4, 2, 3, 3, requires_grad=True)
     Conv2d.apply(x, w, kernels=Recording).sum().backward()

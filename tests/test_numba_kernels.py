@@ -88,15 +88,19 @@ def test_float32_stays_float32_through_conv_and_pool():
 
 
 @pytest.mark.parametrize("tuned", [False, True], ids=["library", "split over threads"])
-def test_over_batch_runs_the_kernel_on_every_image_once(tuned):
+def test_over_batch_runs_the_kernel_on_every_image_once(tuned, monkeypatch):
     from tinygrad_cnn.kernels import runtime
 
-    def add_offset(images, out, unused, offset):  # each slice sees its own images only
-        assert unused is None  # an output not wanted stays None in every slice
-        out[:] = images + offset
-
+    monkeypatch.setattr(runtime, "SPLIT_FROM", 0)  # split even these tiny batches
     for n in (1, 2, 5):
-        images, out = np.arange(n * 3.0).reshape(n, 3), np.full((n, 3), np.nan)
+        images, visits, slices = np.arange(n * 3.0).reshape(n, 3), np.zeros(n), []
+
+        def add_offset(start, stop, images, visits, slices, offset):  # its own images only
+            slices.append((start, stop))
+            visits[start:stop] += images[start:stop, 0] + offset
+
         with runtime.tuned_for_training() if tuned else contextlib.nullcontext():
-            runtime.over_batch(add_offset, (images, out, None), 10.0)
-        np.testing.assert_array_equal(out, images + 10.0)
+            threads = runtime._split[1] if runtime._split else 1
+            runtime.over_batch(add_offset, n, images, visits, slices, 10.0)
+        np.testing.assert_array_equal(visits, images[:, 0] + 10.0)  # each image exactly once
+        assert len(slices) == min(threads, n)  # the calling thread and each worker: one slice

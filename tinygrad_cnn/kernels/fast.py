@@ -31,100 +31,154 @@ from tinygrad_cnn.kernels.reference import output_size
 
 def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
-    columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
-    runtime.over_batch(
-        _walk_columns, (x, columns), kh, kw, stride, padding, dilation, oh_size, ow_size, False
-    )
+    columns = _new_columns(x, kh, kw, oh_size * ow_size)
+    geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
+    runtime.over_batch(_walk_columns, x.shape[0], x, columns, *geometry, False)
     return columns
 
 
 def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """The adjoint of im2col: add every column entry back to the input position it came from."""
     grad_x = np.zeros(x_shape, dtype=columns.dtype)
-    runtime.over_batch(
-        _walk_columns, (grad_x, columns), kh, kw, stride, padding, dilation, oh_size, ow_size, True
-    )
+    geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
+    runtime.over_batch(_walk_columns, x_shape[0], grad_x, columns, *geometry, True)
     return grad_x
 
 
-def _new_columns(x, kh, kw, padding, oh_size, ow_size):
-    shape = (x.shape[0], x.shape[1] * kh * kw, oh_size * ow_size)
-    # without padding every entry gets written: no need to zero them first
-    return np.empty(shape, x.dtype) if padding == (0, 0) else np.zeros(shape, x.dtype)
+def _new_columns(x, kh, kw, positions):
+    """Columns for the images of x: (images, rows, positions), one matrix per image. Not
+    zeroed: im2col writes every entry, the padding's zeros too."""
+    return np.empty((x.shape[0], x.shape[1] * kh * kw, positions), x.dtype)
 
 
 @njit(cache=True, nogil=True)
-def _walk_columns(x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add):
-    """The one loop nest of im2col (``add`` False: copy x into the columns) and of col2im
-    (``add`` True: add the columns into the zeroed x), visiting each (input position, column
-    entry) pair of the windows once and skipping the padding. The reference has no twin of
-    it: it convolves without columns. Threads take whole images, so col2im's additions never
-    race.
+def _walk_columns(
+    start, stop, x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add
+):
+    """The one loop nest of im2col (``add`` False: copy x into the columns, zeros where a
+    window covers the padding) and of col2im (``add`` True: add the columns into the zeroed
+    x, skipping the padding), for the images start..stop-1, visiting each (input position,
+    column entry) pair of the windows once. The reference has no twin of it: it convolves
+    without columns. Threads take whole images, so col2im's additions never race.
 
-    Two things make the innermost loop fast. The range of ``ow`` whose input column
+    Two things make the innermost loop fast. The range lo <= ow < hi whose input column
     w = ow * s + shift lies inside the image is worked out once per tap, so the loop has no
     test in it; and its indices are cast to unsigned (``np.uintp``): Numba then knows they
     are not negative, skips the wrap-around that negative indices get in Python, and the
-    compiler turns the loop into vector instructions (2x faster im2col here)."""
-    n_size, c_size, h_size, w_size = x.shape
-    for n in range(n_size):
+    compiler turns the loop into vector instructions (2x faster im2col here). Writing the
+    padding's zeros here, rather than zeroing the whole array first, touches each entry
+    once, in the threads."""
+    _, c_size, h_size, w_size = x.shape
+    for n in range(start, stop):
         for c in range(c_size):
             for i in range(kh):
                 for j in range(kw):
                     row = (c * kh + i) * kw + j
                     shift = j * dilation[1] - padding[1]  # w = ow * stride + shift
-                    ow_lo = max(0, (stride[1] - 1 - shift) // stride[1])  # first w >= 0
-                    ow_hi = min(ow_size, (w_size - 1 - shift) // stride[1] + 1)  # w < W
+                    lo = min(max(0, (stride[1] - 1 - shift) // stride[1]), ow_size)  # w >= 0
+                    hi = max(min(ow_size, (w_size - 1 - shift) // stride[1] + 1), lo)  # w < W
                     for oh in range(oh_size):
                         h = oh * stride[0] + i * dilation[0] - padding[0]
-                        if h < 0 or h >= h_size:
+                        first = oh * ow_size
+                        if h < 0 or h >= h_size:  # the whole row of windows is in the padding
+                            if not add:
+                                columns[n, row, first : first + ow_size] = 0
                             continue
-                        start = oh * ow_size
-                        for ow in range(ow_lo, ow_hi):
-                            w, at = np.uintp(ow * stride[1] + shift), np.uintp(start + ow)
+                        if not add:
+                            columns[n, row, first : first + lo] = 0
+                            columns[n, row, first + hi : first + ow_size] = 0
+                        for ow in range(lo, hi):
+                            w, at = np.uintp(ow * stride[1] + shift), np.uintp(first + ow)
                             if add:
                                 x[n, c, h, w] += columns[n, row, at]
                             else:
                                 columns[n, row, at] = x[n, c, h, w]
 
 
-def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
-    """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW): im2col, then one matrix
-    product per image. Each thread does both for its slice of the batch, while its columns
-    are still in its cache. Returns (out, cache); the cache keeps the columns (and x's
-    shape) for the backward. Without ``keep`` (no backward will follow: evaluation) the
-    columns of a few images at a time go through one small reused buffer and are dropped."""
+def folds(filters, positions):
+    """Whether a layer multiplies the columns of a thread's images side by side, in one
+    product (True), or image by image (False). Per image, the product is filters x rows x
+    positions; with few output positions (Keras' third layer: 3x3 = 9 positions for 64
+    filters) it is too narrow for BLAS to run well, and one product over a thread's slice of
+    the batch is 2.5x faster, even counting the copies that put the images side by side.
+    With many positions and few filters (LeNet-5) the image-by-image products are the faster
+    ones (OpenBLAS runs a 6-row matrix times a 25,000-column one at a third of its speed).
+    Measured on the layers of both models (benchmarks/bench_kernels.py)."""
+    return positions <= filters // 2
+
+
+def _work(column_entries, filters):
+    """A convolution's work for ``runtime.over_batch``, in elements: its columns, plus the
+    multiply-adds of its products (column entries x filters) counted 32 to an element, about
+    what BLAS does in the time a kernel takes to copy one. Keras' third layer has only 330,000
+    column entries but 21 million multiply-adds: worth splitting over the threads."""
+    return column_entries + column_entries * filters // 32
+
+
+def _side_by_side(blocks):
+    """(images, rows, positions) -> (rows, images * positions): the images' matrices next to
+    each other, a copy."""
+    return np.ascontiguousarray(blocks.transpose(1, 0, 2)).reshape(blocks.shape[1], -1)
+
+
+def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
+    """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW), plus bias[f] on row f:
+    im2col, then matrix products, image by image or side by side (``folds``). Each thread
+    does all of it for its slice of the batch, while its columns and outputs are still in
+    its cache. Returns (out, cache); the cache keeps the columns (and x's shape) for the
+    backward. Without ``keep`` (no backward will follow: evaluation) the columns of a few
+    images at a time go through one small reused buffer and are dropped."""
+    n_size = x.shape[0]
     f_size, _, kh, kw = weight.shape
     oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
     ow_size = output_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
-    out = np.empty((x.shape[0], f_size, oh_size * ow_size), dtype=x.dtype)
+    positions = oh_size * ow_size
+    out = np.empty((n_size, f_size, positions), dtype=x.dtype)
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
     weight_rows = weight.reshape(f_size, -1)
+    fold = folds(f_size, positions)
+    work = _work(n_size * weight_rows.shape[1] * positions, f_size)
     if keep:
-        columns = _new_columns(x, kh, kw, padding, oh_size, ow_size)
-        runtime.over_batch(_convolve_images, (x, columns, out), weight_rows, geometry)
-        cache = (columns, x.shape)
-    else:
-        entries = x.shape[0] * weight_rows.shape[1] * oh_size * ow_size  # columns, in chunks
+        columns = _new_columns(x, kh, kw, positions)
         runtime.over_batch(
-            _convolve_images_in_chunks, (x, out), weight_rows, geometry, work=entries
+            _convolve_images, n_size, x, columns, out, weight_rows, bias, geometry, fold, work=work
+        )
+        cache = (columns, x.shape)
+    else:  # the columns go through a small buffer, but the work is the same
+        runtime.over_batch(
+            _convolve_images_in_chunks,
+            n_size,
+            x,
+            out,
+            weight_rows,
+            bias,
+            geometry,
+            fold,
+            work=work,
         )
         cache = None
-    return out.reshape(x.shape[0], f_size, oh_size, ow_size), cache
+    return out.reshape(n_size, f_size, oh_size, ow_size), cache
 
 
-def _convolve_images(x, columns, out, weight_rows, geometry):
-    _walk_columns(x, columns, *geometry, False)
-    np.matmul(weight_rows, columns, out=out)
+def _convolve_images(start, stop, x, columns, out, weight_rows, bias, geometry, fold):
+    _walk_columns(start, stop, x, columns, *geometry, False)
+    if fold:
+        product = weight_rows @ _side_by_side(columns[start:stop])  # (F, images * positions)
+        out[start:stop] = product.reshape(out.shape[1], -1, out.shape[2]).transpose(1, 0, 2)
+    else:
+        np.matmul(weight_rows, columns[start:stop], out=out[start:stop])
+    if bias is not None:  # while this thread's outputs are still in its cache
+        out[start:stop] += bias[:, None]
 
 
-def _convolve_images_in_chunks(x, out, weight_rows, geometry, chunk=16):
-    kh, kw, _, padding, _, oh_size, ow_size = geometry
-    columns = _new_columns(x[:chunk], kh, kw, padding, oh_size, ow_size)  # zeros stay zeros
-    for start in range(0, x.shape[0], chunk):
-        stop = min(start + chunk, x.shape[0])
+def _convolve_images_in_chunks(start, stop, x, out, weight_rows, bias, geometry, fold, chunk=16):
+    kh, kw = geometry[:2]
+    columns = _new_columns(x[start : start + chunk], kh, kw, out.shape[2])  # one, reused
+    for first in range(start, stop, chunk):
+        last = min(first + chunk, stop)
+        images, outputs = x[first:last], out[first:last]
         _convolve_images(
-            x[start:stop], columns[: stop - start], out[start:stop], weight_rows, geometry
+            0, last - first, images, columns, outputs, weight_rows, bias, geometry, fold
         )
 
 
@@ -133,37 +187,64 @@ def conv2d_backward(
 ):
     """From out[n] = W @ columns[n] (the matmul rule, see ops/matmul.py):
     dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im. Each
-    thread does all three for its slice of the batch; the per-image dL/dW are summed here."""
+    thread does all three for its slice of the batch (image by image or side by side, as the
+    forward); the threads' dL/dW are summed here."""
     columns, x_shape = cache
     n_size, f_size, oh_size, ow_size = grad_out.shape
     _, _, kh, kw = weight.shape
     g = grad_out.reshape(n_size, f_size, oh_size * ow_size)
-    per_image = np.empty((n_size, f_size, columns.shape[1]), g.dtype) if need_weight else None
-    grad_x = np.zeros(x_shape, dtype=g.dtype) if need_x else None
+    weight_parts = {} if need_weight else None  # first image of a slice: its part of dL/dW
+    grad_x = np.empty(x_shape, dtype=g.dtype) if need_x else None  # zeroed in the threads
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
     weight_columns = weight.reshape(f_size, -1).T
+    fold = folds(f_size, oh_size * ow_size)
     runtime.over_batch(
-        _unconvolve_images, (g, columns, per_image, grad_x), weight_columns, geometry
+        _unconvolve_images,
+        n_size,
+        g,
+        columns,
+        grad_x,
+        weight_parts,
+        weight_columns,
+        geometry,
+        fold,
+        work=_work(columns.size, f_size),
     )
-    grad_weight = per_image.sum(axis=0).reshape(weight.shape) if need_weight else None
+    grad_weight = None
+    if need_weight:  # summed in the order of the slices: every run gives the same sum
+        grad_weight = sum(weight_parts[first] for first in sorted(weight_parts))
+        grad_weight = grad_weight.reshape(weight.shape)
     return grad_x, grad_weight
 
 
-def _unconvolve_images(g, columns, per_image, grad_x, weight_columns, geometry):
-    """One thread's share of the backward: the per-image dL/dW (when ``per_image`` is given)
-    and dL/dx through col2im (when ``grad_x`` is)."""
-    if per_image is not None:
-        np.matmul(g, columns.transpose(0, 2, 1), out=per_image)
+def _unconvolve_images(
+    start, stop, g, columns, grad_x, weight_parts, weight_columns, geometry, fold
+):
+    """One thread's share of the backward: its part of dL/dW (into ``weight_parts`` when
+    given) and dL/dx through col2im (when ``grad_x`` is given)."""
+    g, columns = g[start:stop], columns[start:stop]
+    if fold:
+        g_rows = _side_by_side(g)  # (F, images * positions)
+        if weight_parts is not None:
+            weight_parts[start] = g_rows @ _side_by_side(columns).T
+        if grad_x is not None:
+            side_by_side = (weight_columns @ g_rows).reshape(columns.shape[1], len(g), -1)
+            grad_columns = np.ascontiguousarray(side_by_side.transpose(1, 0, 2))
+    else:
+        if weight_parts is not None:
+            weight_parts[start] = np.matmul(g, columns.transpose(0, 2, 1)).sum(axis=0)
+        if grad_x is not None:
+            grad_columns = np.matmul(weight_columns, g)
     if grad_x is not None:
-        grad_columns = np.matmul(weight_columns, g)
-        _walk_columns(grad_x, grad_columns, *geometry, True)
+        grad_x[start:stop] = 0
+        _walk_columns(0, stop - start, grad_x[start:stop], grad_columns, *geometry, True)
 
 
 @njit(cache=True, nogil=True)
-def _max_pool2d_forward(x, out, argmax, kernel, stride, padding):
-    n_size, c_size, h_size, w_size = x.shape
+def _max_pool2d_forward(start, stop, x, out, argmax, kernel, stride, padding):
+    _, c_size, h_size, w_size = x.shape
     oh_size, ow_size = out.shape[2:]
-    for plane in range(n_size * c_size):
+    for plane in range(start * c_size, stop * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
             h_start = oh * stride[0] - padding[0]
@@ -182,11 +263,11 @@ def _max_pool2d_forward(x, out, argmax, kernel, stride, padding):
 
 
 @njit(cache=True, nogil=True)
-def _max_pool2d_forward_2x2(x, out, argmax):
+def _max_pool2d_forward_2x2(start, stop, x, out, argmax):
     """The same for the usual 2x2 windows with stride 2 and no padding, written out so that
     the compiler can keep everything in registers: 2.5x faster than the general loop."""
     w_size = x.shape[3]
-    for plane in range(x.shape[0] * x.shape[1]):
+    for plane in range(start * x.shape[1], stop * x.shape[1]):
         n, c = plane // x.shape[1], plane % x.shape[1]
         for oh in range(out.shape[2]):
             h = 2 * oh
@@ -210,23 +291,24 @@ def max_pool2d_forward(x, kernel, stride, padding):
     out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
     if kernel == (2, 2) and stride == (2, 2) and padding == (0, 0):
-        runtime.over_batch(_max_pool2d_forward_2x2, (x, out, argmax))
+        runtime.over_batch(_max_pool2d_forward_2x2, x.shape[0], x, out, argmax)
     else:
-        runtime.over_batch(_max_pool2d_forward, (x, out, argmax), kernel, stride, padding)
+        runtime.over_batch(_max_pool2d_forward, x.shape[0], x, out, argmax, kernel, stride, padding)
     return out, argmax
 
 
 def max_pool2d_backward(grad_out, argmax, x_shape):
-    grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
-    runtime.over_batch(_max_pool2d_backward, (grad_out, argmax, grad_x))
+    grad_x = np.empty(x_shape, dtype=grad_out.dtype)  # zeroed plane by plane, in the threads
+    runtime.over_batch(_max_pool2d_backward, x_shape[0], grad_out, argmax, grad_x)
     return grad_x
 
 
 @njit(cache=True, nogil=True)
-def _max_pool2d_backward(grad_out, argmax, grad_x):
-    n_size, c_size, h_size, w_size = grad_x.shape
-    for plane in range(n_size * c_size):
+def _max_pool2d_backward(start, stop, grad_out, argmax, grad_x):
+    _, c_size, h_size, w_size = grad_x.shape
+    for plane in range(start * c_size, stop * c_size):
         n, c = plane // c_size, plane % c_size
+        grad_x[n, c] = 0
         for oh in range(grad_out.shape[2]):
             for ow in range(grad_out.shape[3]):
                 position = argmax[n, c, oh, ow]
@@ -237,10 +319,10 @@ _window_divisor = njit(cache=True)(reference.window_divisor)  # the very same fu
 
 
 @njit(cache=True, nogil=True)
-def _avg_pool2d_forward(x, out, kernel, stride, padding, count_include_pad):
-    n_size, c_size, h_size, w_size = x.shape
+def _avg_pool2d_forward(start, stop, x, out, kernel, stride, padding, count_include_pad):
+    _, c_size, h_size, w_size = x.shape
     oh_size, ow_size = out.shape[2:]
-    for plane in range(n_size * c_size):
+    for plane in range(start * c_size, stop * c_size):
         n, c = plane // c_size, plane % c_size
         for oh in range(oh_size):
             for ow in range(ow_size):
@@ -263,23 +345,33 @@ def avg_pool2d_forward(x, kernel, stride, padding, count_include_pad):
     oh_size = output_size(x.shape[2], kernel[0], stride[0], padding[0])
     ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
     out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
-    runtime.over_batch(_avg_pool2d_forward, (x, out), kernel, stride, padding, count_include_pad)
+    runtime.over_batch(
+        _avg_pool2d_forward, x.shape[0], x, out, kernel, stride, padding, count_include_pad
+    )
     return out
 
 
 def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_include_pad):
-    grad_x = np.zeros(x_shape, dtype=grad_out.dtype)
+    grad_x = np.empty(x_shape, dtype=grad_out.dtype)  # zeroed plane by plane, in the threads
     runtime.over_batch(
-        _avg_pool2d_backward, (grad_out, grad_x), kernel, stride, padding, count_include_pad
+        _avg_pool2d_backward,
+        x_shape[0],
+        grad_out,
+        grad_x,
+        kernel,
+        stride,
+        padding,
+        count_include_pad,
     )
     return grad_x
 
 
 @njit(cache=True, nogil=True)
-def _avg_pool2d_backward(grad_out, grad_x, kernel, stride, padding, count_include_pad):
-    n_size, c_size, h_size, w_size = grad_x.shape
-    for plane in range(n_size * c_size):
+def _avg_pool2d_backward(start, stop, grad_out, grad_x, kernel, stride, padding, count_include_pad):
+    _, c_size, h_size, w_size = grad_x.shape
+    for plane in range(start * c_size, stop * c_size):
         n, c = plane // c_size, plane % c_size
+        grad_x[n, c] = 0
         for oh in range(grad_out.shape[2]):
             for ow in range(grad_out.shape[3]):
                 divisor = _window_divisor(

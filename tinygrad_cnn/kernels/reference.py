@@ -23,8 +23,8 @@ def output_size(size, kernel, stride, padding, dilation=1):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
-    """out[n, f, oh, ow] = sum over c, i, j of x[n, c, h, w] * weight[f, c, i, j]
+def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
+    """out[n, f, oh, ow] = sum over c, i, j of x[n, c, h, w] * weight[f, c, i, j] (+ bias[f])
     (cross-correlation: the kernel is not flipped).
 
     Returns (out, cache): the cache is what conv2d_backward needs besides the weight; here
@@ -39,7 +39,7 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True):
         for f in range(f_size):
             for oh in range(oh_size):
                 for ow in range(ow_size):
-                    total = 0.0
+                    total = 0.0 if bias is None else bias[f]
                     for c in range(c_size):
                         for i in range(kh):
                             for j in range(kw):

@@ -140,26 +140,25 @@ def _startup_thresholds():
     return tuple(values)
 
 
-def over_batch(kernel, batched, *settings, work=0):
-    """``kernel(*batched, *settings)``, where each array in ``batched`` holds the batch on
-    axis 0 (or is None: an output not wanted this time). Inside ``tuned_for_training`` each
-    thread runs the kernel on its own slice of the batch (the kernels release the GIL, and
-    numpy's matrix products too); outside, or for less work than ``SPLIT_FROM`` elements (the
-    largest array's size, or ``work`` if the kernel goes through more), it runs once, on the
-    calling thread."""
-    n, split = batched[0].shape[0], _split
-    work = max([work] + [a.size for a in batched if a is not None])
+def over_batch(kernel, n, *arguments, work=0):
+    """``kernel(start, stop, *arguments)`` for the images start..stop-1 of a batch of ``n``.
+    Inside ``tuned_for_training`` each thread runs the kernel on its own slice of the batch
+    (the kernels release the GIL, and numpy's matrix products too); outside, or for less work
+    than ``SPLIT_FROM`` elements (the largest array among the arguments, or ``work`` if the
+    kernel goes through more), it runs once, on the calling thread, with start 0 and stop n."""
+    split = _split
+    work = max([work] + [a.size for a in arguments if isinstance(a, np.ndarray)])
     if split is None or n < 2 or work < SPLIT_FROM:
-        kernel(*batched, *settings)
+        kernel(0, n, *arguments)
         return
     workers, slices = split
     slices = min(slices, n)
     bounds = [n * k // slices for k in range(slices + 1)]  # slices differing by 1 at most
     caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
 
-    def part(lo, hi):
+    def part(start, stop):
         with np.errstate(**caller_errors):
-            kernel(*(None if a is None else a[lo:hi] for a in batched), *settings)
+            kernel(start, stop, *arguments)
 
     pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     part(bounds[0], bounds[1])  # this thread takes the first slice

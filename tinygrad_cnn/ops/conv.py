@@ -71,12 +71,12 @@ class Conv2d(Function):
         ctx.kernels = kernels or fast_kernels()
         dtype = np.result_type(x, weight)
         x, weight = np.ascontiguousarray(x, dtype), np.ascontiguousarray(weight, dtype)
+        if bias is not None:
+            bias = np.ascontiguousarray(bias, dtype)
         out, ctx.cache = ctx.kernels.conv2d_forward(
-            x, weight, ctx.stride, ctx.padding, ctx.dilation, keep=ctx.requires_grad
+            x, weight, ctx.stride, ctx.padding, ctx.dilation, keep=ctx.requires_grad, bias=bias
         )
         ctx.weight = weight
-        if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
         return out
 
     @staticmethod
