@@ -20,7 +20,7 @@ from tinygrad_cnn.kernels import fast, runtime
 x = tg.Tensor(np.arange(96, dtype=np.float32).reshape(3, 2, 4, 4), requires_grad=True)
 w = tg.Tensor(np.ones((3, 2, 2, 2), dtype=np.float32), requires_grad=True)
 with tg.tuned_for_training():
-    threads = runtime._split[1] if runtime._split else 1
+    threads = len(runtime._split) + 1 if runtime._split else 1
     out = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
     out.sum().backward()
 try:
@@ -100,7 +100,48 @@ def test_over_batch_runs_the_kernel_on_every_image_once(tuned, monkeypatch):
             visits[start:stop] += images[start:stop, 0] + offset
 
         with runtime.tuned_for_training() if tuned else contextlib.nullcontext():
-            threads = runtime._split[1] if runtime._split else 1
+            threads = len(runtime._split) + 1 if runtime._split else 1
             runtime.over_batch(add_offset, n, images, visits, slices, 10.0)
         np.testing.assert_array_equal(visits, images[:, 0] + 10.0)  # each image exactly once
         assert len(slices) == min(threads, n)  # the calling thread and each worker: one slice
+
+
+def test_a_slice_that_fails_raises_in_the_caller_and_the_workers_carry_on(monkeypatch):
+    from tinygrad_cnn.kernels import runtime
+
+    monkeypatch.setattr(runtime, "SPLIT_FROM", 0)
+
+    def fails_after_the_first_slice(start, stop, out):
+        if start > 0:
+            raise ValueError(f"images {start}..{stop - 1}")
+        out[start:stop] = 1
+
+    with runtime.tuned_for_training():
+        if not runtime._split:
+            pytest.skip("one thread: nothing is handed to a worker")
+        out = np.zeros(8)
+        with pytest.raises(ValueError, match="images 4..7"):
+            runtime.over_batch(fails_after_the_first_slice, 8, out)
+        runtime.over_batch(lambda start, stop, out: out.__setitem__(slice(start, stop), 2), 8, out)
+    np.testing.assert_array_equal(out, 2)
+
+
+def test_workers_that_fell_asleep_wake_for_the_next_slice(monkeypatch):
+    """A worker polls for new work a few milliseconds, then sleeps; both ways it runs every
+    slice given to it (here it polls ten times only, so it is asleep at each new slice)."""
+    import time
+
+    from tinygrad_cnn.kernels import crew, runtime
+
+    monkeypatch.setattr(runtime, "SPLIT_FROM", 0)
+    monkeypatch.setattr(crew, "POLLS", 10)
+
+    def count(start, stop, visits):
+        visits[start:stop] += 1
+
+    visits = np.zeros(6)
+    with runtime.tuned_for_training():
+        for _ in range(20):
+            runtime.over_batch(count, 6, visits)
+            time.sleep(0.001)
+    np.testing.assert_array_equal(visits, 20)

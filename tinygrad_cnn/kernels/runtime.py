@@ -10,7 +10,10 @@ about twice as slow as it should be on two cores:
    taking the cores from whatever runs next (an im2col + matmul took 8 ms instead of 3).
    Tuned, BLAS runs on one thread, and our own threads (one per core) split the batch
    instead: ``over_batch`` gives each a slice of the images, for a kernel or for a layer's
-   im2col and per-image matrix products together. The pool sleeps when idle.
+   im2col and matrix products together. Our workers (``crew.py``) do poll for work too, but
+   only for a few milliseconds after each slice, which covers the gaps inside a training
+   step (a hand-off then takes 0.05 ms instead of 0.24 for a sleeping thread); then they
+   sleep.
 2. Freed memory goes back to Linux. Each step frees and re-allocates tens of megabytes of
    activations and im2col columns; glibc returns freed heap memory to the kernel, and the
    next step pays a page fault for every 4 KiB it touches first: half of a LeNet-5 step.
@@ -36,7 +39,6 @@ import ctypes
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -45,15 +47,16 @@ GLIBC_DEFAULT_THRESHOLD = 128 * 1024  # both thresholds, before glibc adjusts th
 KEEP_BLOCKS_UP_TO = 32 * 1024 * 1024
 NEVER_TRIM = 2**31 - 1
 
-# Handing a slice to a sleeping thread and getting it back costs about 0.13 ms on this
-# 2-core machine, more than a kernel saves on arrays below about half a million elements
-# (a LeNet-5 pooling layer): those run whole, on the calling thread.
+# Handing a slice to a worker and getting it back costs about 0.06 ms on this 2-core machine
+# (see crew.py), more than a kernel saves on arrays below about half a million elements (a
+# LeNet-5 pooling layer): those run whole, on the calling thread.
 SPLIT_FROM = 500_000
 
 _lock = threading.Lock()
 _depth = 0  # how many tuned_for_training blocks are open: the first applies, the last undoes
 _undo = None
-_split = None  # inside a tuned block: (threads besides the caller, number of slices)
+_split = None  # inside a tuned block: the workers (threads besides the caller)
+_split_lock = threading.Lock()  # held by the thread whose slices the workers are running
 
 
 @contextlib.contextmanager
@@ -84,17 +87,19 @@ def _tune():
     import numba
     from threadpoolctl import threadpool_limits
 
+    from tinygrad_cnn.kernels.crew import Worker
+
     blas = threadpool_limits(limits=1, user_api="blas")
     kept = _set_allocator(KEEP_BLOCKS_UP_TO, NEVER_TRIM)
     slices = numba.config.NUMBA_NUM_THREADS  # the machine's cores, unless the variable says
-    workers = ThreadPoolExecutor(slices - 1) if slices > 1 else None
-    _split = (workers, slices) if workers else None
+    workers = [Worker() for _ in range(slices - 1)]
+    _split = workers or None
 
     def undo():
         global _split
         _split = None
-        if workers is not None:
-            workers.shutdown()
+        for worker in workers:
+            worker.close()
         blas.restore_original_limits()
         if kept:
             _set_allocator(*_startup_thresholds())
@@ -143,24 +148,31 @@ def _startup_thresholds():
 def over_batch(kernel, n, *arguments, work=0):
     """``kernel(start, stop, *arguments)`` for the images start..stop-1 of a batch of ``n``.
     Inside ``tuned_for_training`` each thread runs the kernel on its own slice of the batch
-    (the kernels release the GIL, and numpy's matrix products too); outside, or for less work
+    (the kernels release the GIL, and numpy's matrix products too); outside, for less work
     than ``SPLIT_FROM`` elements (the largest array among the arguments, or ``work`` if the
-    kernel goes through more), it runs once, on the calling thread, with start 0 and stop n."""
-    split = _split
+    kernel goes through more), or while another thread has the workers, it runs once, on the
+    calling thread, with start 0 and stop n."""
+    workers = _split
     work = max([work] + [a.size for a in arguments if isinstance(a, np.ndarray)])
-    if split is None or n < 2 or work < SPLIT_FROM:
+    if workers is None or n < 2 or work < SPLIT_FROM or not _split_lock.acquire(blocking=False):
         kernel(0, n, *arguments)
         return
-    workers, slices = split
-    slices = min(slices, n)
-    bounds = [n * k // slices for k in range(slices + 1)]  # slices differing by 1 at most
-    caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
+    try:
+        slices = min(len(workers) + 1, n)
+        bounds = [n * k // slices for k in range(slices + 1)]  # slices differing by 1 at most
+        caller_errors = np.geterr()  # np.errstate is per thread: the workers take the caller's
 
-    def part(start, stop):
-        with np.errstate(**caller_errors):
-            kernel(start, stop, *arguments)
+        def part(start, stop):
+            with np.errstate(**caller_errors):
+                kernel(start, stop, *arguments)
 
-    pending = [workers.submit(part, lo, hi) for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    part(bounds[0], bounds[1])  # this thread takes the first slice
-    for job in pending:
-        job.result()
+        busy = workers[: slices - 1]
+        for worker, start, stop in zip(busy, bounds[1:-1], bounds[2:]):
+            worker.post(part, start, stop)
+        try:
+            part(bounds[0], bounds[1])  # this thread takes the first slice
+        finally:
+            for worker in busy:  # all of them, even when a slice failed: no job left running
+                worker.wait()
+    finally:
+        _split_lock.release()
