@@ -16,7 +16,7 @@ cached on disk (``cache=True``), so a second process loads them instead of recom
 ``NUMBA_DISABLE_JIT=1`` runs these very functions as plain Python, for stepping through them
 in a debugger.
 
-Each compiled kernel (``_walk_columns``, ...) writes into arrays that a plain Python function
+Each compiled kernel (``_gather_columns``, ...) writes into arrays that a plain Python function
 allocated with numpy (whose allocator asks Linux for huge pages for large arrays); the kernels
 themselves allocate nothing. How threads and memory are set up for a training loop, and why,
 is in ``runtime.py``.
@@ -33,7 +33,7 @@ def im2col(x, kh, kw, stride, padding, dilation, oh_size, ow_size):
     """columns[n, (c * KH + i) * KW + j, oh * OW + ow] = x[n, c, h, w] (0 in the padding)."""
     columns = _new_columns(x, kh, kw, oh_size * ow_size)
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
-    runtime.over_batch(_walk_columns, x.shape[0], x, columns, *geometry, False)
+    runtime.over_batch(_fill_columns, x.shape[0], x, columns, geometry)
     return columns
 
 
@@ -55,11 +55,12 @@ def _new_columns(x, kh, kw, positions):
 def _walk_columns(
     start, stop, x, columns, kh, kw, stride, padding, dilation, oh_size, ow_size, add
 ):
-    """The one loop nest of im2col (``add`` False: copy x into the columns, zeros where a
-    window covers the padding) and of col2im (``add`` True: add the columns into the zeroed
-    x, skipping the padding), for the images start..stop-1, visiting each (input position,
-    column entry) pair of the windows once. The reference has no twin of it: it convolves
-    without columns. Threads take whole images, so col2im's additions never race.
+    """The loop nest of col2im (``add`` True: add the columns into the zeroed x, skipping
+    the padding) and of im2col with padding (``add`` False: copy x into the columns, zeros
+    where a window covers the padding), for the images start..stop-1, row of windows by row
+    of windows, visiting each (input position, column entry) pair once. The reference has
+    no twin of it: it convolves without columns. Threads take whole images, so col2im's
+    additions never race.
 
     Two things make the innermost loop fast. The range lo <= ow < hi whose input column
     w = ow * s + shift lies inside the image is worked out once per tap, so the loop has no
@@ -93,6 +94,43 @@ def _walk_columns(
                                 x[n, c, h, w] += columns[n, row, at]
                             else:
                                 columns[n, row, at] = x[n, c, h, w]
+
+
+def _fill_columns(start, stop, x, columns, geometry):
+    """im2col for the images start..stop-1: by the windows' corners without padding (the
+    usual case), by rows of windows with it."""
+    kh, kw, stride, padding, dilation, oh_size, ow_size = geometry
+    if padding == (0, 0):
+        _gather_columns(start, stop, x, columns, kh, kw, stride, dilation, oh_size, ow_size)
+    else:
+        _walk_columns(start, stop, x, columns, *geometry, False)
+
+
+@njit(cache=True, nogil=True)
+def _gather_columns(start, stop, x, columns, kh, kw, stride, dilation, oh_size, ow_size):
+    """im2col without padding, for the images start..stop-1: columns[n, row, p] =
+    x[n, c].flat[tap + corner[p]], where corner[p] is where output position p's window
+    starts in a flattened input plane and tap = i * dilation * W + j * dilation is where the
+    window's tap (i, j) sits from its corner. Every window fits in the image, so each column
+    row is one loop over all OH * OW positions, with no bounds to work out: for rows of a
+    few outputs (Keras' last layers: 11 and 3) that is 1.5-5x faster than ``_walk_columns``,
+    whose loops restart (and test the bounds) at each row of windows. ``_walk_columns``, the
+    independent loop nest of col2im, is its adjoint (tests/test_conv_pool.py)."""
+    _, c_size, h_size, w_size = x.shape
+    corner = np.empty(oh_size * ow_size, np.intp)  # small: one entry per output position
+    for oh in range(oh_size):
+        for ow in range(ow_size):
+            corner[oh * ow_size + ow] = oh * stride[0] * w_size + ow * stride[1]
+    planes = x.reshape(x.shape[0], c_size, h_size * w_size)
+    for n in range(start, stop):
+        for c in range(c_size):
+            plane = planes[n, c]
+            for i in range(kh):
+                for j in range(kw):
+                    row = (c * kh + i) * kw + j
+                    tap = i * dilation[0] * w_size + j * dilation[1]
+                    for p in range(corner.size):
+                        columns[n, row, p] = plane[tap + corner[p]]
 
 
 def folds(filters, positions):
@@ -161,7 +199,7 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
 
 
 def _convolve_images(start, stop, x, columns, out, weight_rows, bias, geometry, fold):
-    _walk_columns(start, stop, x, columns, *geometry, False)
+    _fill_columns(start, stop, x, columns, geometry)
     if fold:
         product = weight_rows @ _side_by_side(columns[start:stop])  # (F, images * positions)
         out[start:stop] = product.reshape(out.shape[1], -1, out.shape[2]).transpose(1, 0, 2)
