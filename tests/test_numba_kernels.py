@@ -27,7 +27,7 @@ try:
     layer = numba.threading_layer()  # raises until a parallel (prange) kernel has run
 except ValueError:
     layer = None
-kernels = [fast._walk_columns, fast._max_pool2d_forward_2x2, fast._max_pool2d_backward]
+kernels = [fast._walk_columns, fast._max_pool2d_forward_2x2, fast._max_pool2d_backward_2x2]
 stats = [getattr(k, "stats", None) for k in kernels]
 print(json.dumps({
     "out": out.data.ravel().tolist(),

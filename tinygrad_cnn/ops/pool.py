@@ -52,7 +52,9 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return ctx.kernels.max_pool2d_backward(np.ascontiguousarray(g), ctx.argmax, ctx.x_shape)
+        return ctx.kernels.max_pool2d_backward(
+            np.ascontiguousarray(g), ctx.argmax, ctx.x_shape, ctx.kernel, ctx.stride, ctx.padding
+        )
 
 
 class AvgPool2d(Function):
