@@ -16,6 +16,7 @@ dropout_forward")``; it holds no reference line and no hidden test.
 import ast
 import re
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,10 +102,16 @@ def _read_statement(exercise):
         exercise.topic = " ".join(" ".join(paragraph).split())
 
 
+# CPython 3.11's ast.parse is not safe to call from two threads at once: it can fail with
+# "SystemError: AST constructor recursion depth mismatch" (a grader grading in threads did)
+_parsing = threading.Lock()
+
+
 def test_points(path):
     """(test name, points) for each ``test_*`` function of a test file, from its source."""
     try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+        with _parsing:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
     except SyntaxError as err:
         raise ValueError(f"{path}: cannot read its tests: {err}") from None
     tests = []

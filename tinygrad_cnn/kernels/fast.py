@@ -6,10 +6,11 @@ product, weight (F, C*KH*KW) @ columns (C*KH*KW, OH*OW), which BLAS computes far
 any loop. Its gradients are matrix products too, plus col2im, which adds each column back to
 the input positions it was copied from. Pooling loops directly over windows.
 
-Every kernel loops over the images of the batch one after the other; ``runtime.over_batch``
-hands each thread a slice of the batch in a training loop (``nogil=True`` lets the threads run
-at once), so the kernels stay plain loops and compile fast: a parallel (``prange``) kernel
-takes Numba twice as long to compile, which a first run paid for every kernel it used.
+Every kernel loops over the images start..stop-1 of the batch one after the other;
+``runtime.over_batch`` hands each thread its own start and stop in a training loop
+(``nogil=True`` lets the threads run at once), so the kernels stay plain loops and compile
+fast: a parallel (``prange``) kernel takes Numba twice as long to compile, which a first run
+paid for every kernel it used.
 
 Numba notes: kernels compile on their first call for each dtype (float32, float64) and are
 cached on disk (``cache=True``), so a second process loads them instead of recompiling.
@@ -18,8 +19,8 @@ in a debugger.
 
 Each compiled kernel (``_gather_columns``, ...) writes into arrays that a plain Python function
 allocated with numpy (whose allocator asks Linux for huge pages for large arrays); the kernels
-themselves allocate nothing. How threads and memory are set up for a training loop, and why,
-is in ``runtime.py``.
+themselves allocate nothing larger than an index table. How threads and memory are set up for
+a training loop, and why, is in ``runtime.py``.
 """
 
 import numpy as np
