@@ -44,9 +44,12 @@ def _wait_for_change(counters, at, old, polls, scratch, mark_at, mark):
 
 class Worker:
     """One thread that runs the jobs ``post`` gives it, one at a time; ``wait`` waits for the
-    job to finish and raises what it raised."""
+    job to finish and raises what it raised. With ``poll`` False neither side polls: both
+    sleep at once (right when threads outnumber the cores, and polling would take a core
+    from the threads with work)."""
 
-    def __init__(self):
+    def __init__(self, poll=True):
+        self._poll = poll
         self._counters = np.zeros(2, np.int64)  # POSTED, DONE
         self._job = None
         self._error = None
@@ -64,7 +67,8 @@ class Worker:
 
     def wait(self):
         posted, scratch = self._counters[POSTED], np.zeros(1, np.int64)
-        while not _wait_for_change(self._counters, DONE, posted - 1, POLLS, scratch, -1, 0):
+        polls = POLLS if self._poll else 0
+        while not _wait_for_change(self._counters, DONE, posted - 1, polls, scratch, -1, 0):
             self._done.wait()
         if self._error is not None:
             raise self._error
@@ -79,7 +83,8 @@ class Worker:
         while True:
             # marks the job just finished (if any) as done, then polls for the next
             mark_at = DONE if finished >= 0 else -1
-            changed = _wait_for_change(self._counters, POSTED, seen, POLLS, scratch, mark_at, seen)
+            polls = POLLS if self._poll else 0
+            changed = _wait_for_change(self._counters, POSTED, seen, polls, scratch, mark_at, seen)
             finished = -1
             if not changed:
                 self._posted.clear()  # then look again: a job posted meanwhile is not missed

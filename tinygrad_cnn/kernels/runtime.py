@@ -31,7 +31,8 @@ What cannot be undone: glibc adjusts its thresholds by itself until a program fi
 ``MALLOC_*`` settings).
 
 ``NUMBA_NUM_THREADS`` (default: the number of cores) sets the number of threads of a tuned
-block. ``TINYGRAD_CNN_TUNE_RUNTIME=0`` makes ``tuned_for_training()`` do nothing.
+block; with more threads than the process has cores, the workers sleep between slices
+instead of polling. ``TINYGRAD_CNN_TUNE_RUNTIME=0`` makes ``tuned_for_training()`` do nothing.
 """
 
 import contextlib
@@ -92,7 +93,7 @@ def _tune():
     blas = threadpool_limits(limits=1, user_api="blas")
     kept = _set_allocator(KEEP_BLOCKS_UP_TO, NEVER_TRIM)
     slices = numba.config.NUMBA_NUM_THREADS  # the machine's cores, unless the variable says
-    workers = [Worker() for _ in range(slices - 1)]
+    workers = [Worker(poll=slices <= _usable_cores()) for _ in range(slices - 1)]
     _split = workers or None
 
     def undo():
@@ -106,6 +107,13 @@ def _tune():
             _libc().malloc_trim(0)
 
     return undo
+
+
+def _usable_cores():
+    """The cores this process may run on (fewer than the machine's under ``taskset``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _libc():
