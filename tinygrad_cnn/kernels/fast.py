@@ -84,11 +84,14 @@ def _walk_columns(
                         first = oh * ow_size
                         if h < 0 or h >= h_size:  # the whole row of windows is in the padding
                             if not add:
-                                columns[n, row, first : first + ow_size] = 0
+                                for ow in range(ow_size):
+                                    columns[n, row, first + ow] = 0
                             continue
-                        if not add:
-                            columns[n, row, first : first + lo] = 0
-                            columns[n, row, first + hi : first + ow_size] = 0
+                        if not add:  # the windows of the row that cover the padding
+                            for ow in range(lo):
+                                columns[n, row, first + ow] = 0
+                            for ow in range(hi, ow_size):
+                                columns[n, row, first + ow] = 0
                         for ow in range(lo, hi):
                             w, at = np.uintp(ow * stride[1] + shift), np.uintp(first + ow)
                             if add:
