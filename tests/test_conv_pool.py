@@ -99,11 +99,14 @@ def test_fast_conv_equals_reference(dtype, config, data):
     assert out.dtype == dtype and out.shape == expected.shape
     np.testing.assert_allclose(out, expected, **tolerance)
     g = data.draw(float_arrays(out.shape, dtype=dtype))
-    grads = fast.conv2d_backward(fast_cache, w, g, stride, padding, dilation)
-    expected_grads = reference.conv2d_backward(ref_cache, w, g, stride, padding, dilation)
+    wanted = dict(need_bias=bias is not None)  # with a bias, its gradient too
+    grads = fast.conv2d_backward(fast_cache, w, g, stride, padding, dilation, **wanted)
+    expected_grads = reference.conv2d_backward(ref_cache, w, g, stride, padding, dilation, **wanted)
+    assert (grads[2] is None) == (bias is None) == (expected_grads[2] is None)
     for mine, theirs in zip(grads, expected_grads):
-        assert mine.dtype == dtype
-        np.testing.assert_allclose(mine, theirs, **tolerance)
+        if theirs is not None:
+            assert mine.dtype == dtype
+            np.testing.assert_allclose(mine, theirs, **tolerance)
 
 
 @pytest.mark.parametrize("side_by_side", [False, True], ids=["image by image", "side by side"])
@@ -116,13 +119,15 @@ def test_both_product_layouts_and_thread_slices_equal_the_reference(side_by_side
     bias = data.draw(float_arrays(w_shape[:1]))
     expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
     g = data.draw(float_arrays(expected.shape))
-    expected_grads = reference.conv2d_backward(ref_cache, w, g, stride, padding, dilation)
+    expected_grads = reference.conv2d_backward(
+        ref_cache, w, g, stride, padding, dilation, need_bias=True
+    )
     with pytest.MonkeyPatch.context() as patch, tg.tuned_for_training():
         patch.setattr(fast, "folds", lambda filters, positions: side_by_side)
         patch.setattr(runtime, "SPLIT_FROM", 0)
         out, cache = fast.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
         evaluated, _ = fast.conv2d_forward(x, w, stride, padding, dilation, False, bias)
-        grads = fast.conv2d_backward(cache, w, g, stride, padding, dilation)
+        grads = fast.conv2d_backward(cache, w, g, stride, padding, dilation, need_bias=True)
     for mine, theirs in zip((out, evaluated, *grads), (expected, expected, *expected_grads)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
 

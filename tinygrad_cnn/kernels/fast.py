@@ -46,10 +46,16 @@ def col2im(columns, x_shape, kh, kw, stride, padding, dilation, oh_size, ow_size
     return grad_x
 
 
-def _new_columns(x, kh, kw, positions):
+def _new_columns(x, kh, kw, positions, ones_row=False):
     """Columns for the images of x: (images, rows, positions), one matrix per image. Not
-    zeroed: im2col writes every entry, the padding's zeros too."""
-    return np.empty((x.shape[0], x.shape[1] * kh * kw, positions), x.dtype)
+    zeroed: im2col writes every entry, the padding's zeros too. With ``ones_row`` each
+    matrix gets one more row, of ones, after the C*KH*KW that im2col fills: the bias's
+    (see conv2d_forward)."""
+    taps = x.shape[1] * kh * kw
+    columns = np.empty((x.shape[0], taps + ones_row, positions), x.dtype)
+    if ones_row:
+        columns[:, taps] = 1
+    return columns
 
 
 @njit(cache=True, nogil=True)
@@ -166,10 +172,16 @@ def _side_by_side(blocks):
 def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
     """out[n] = weight (F, C*KH*KW) @ columns[n] (C*KH*KW, OH*OW), plus bias[f] on row f:
     im2col, then matrix products, image by image or side by side (``folds``). Each thread
-    does all of it for its slice of the batch, while its columns and outputs are still in
-    its cache. Returns (out, cache); the cache keeps the columns (and x's shape) for the
-    backward. Without ``keep`` (no backward will follow: evaluation) the columns of a few
-    images at a time go through one small reused buffer and are dropped."""
+    does all of it for its slice of the batch, while its columns are still in its cache.
+
+    The bias rides in the product: it is one more column of the weight, [W | bias], against
+    one more row of the columns, all ones, so W @ columns + bias comes out of the product
+    alone (instead of a pass over the outputs to add it; and in the backward, the same
+    product that gives dL/dW gives dL/dbias = sum of g in its last column).
+
+    Returns (out, cache); the cache keeps the columns (and x's shape) for the backward.
+    Without ``keep`` (no backward will follow: evaluation) the columns of a few images at a
+    time go through one small reused buffer and are dropped."""
     n_size = x.shape[0]
     f_size, _, kh, kw = weight.shape
     oh_size = output_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
@@ -178,64 +190,69 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
     out = np.empty((n_size, f_size, positions), dtype=x.dtype)
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
     weight_rows = weight.reshape(f_size, -1)
+    if bias is not None:
+        weight_rows = np.concatenate([weight_rows, bias[:, None]], axis=1)  # [W | bias]
     fold = folds(f_size, positions)
     work = _work(n_size * weight_rows.shape[1] * positions, f_size)
     if keep:
-        columns = _new_columns(x, kh, kw, positions)
+        columns = _new_columns(x, kh, kw, positions, ones_row=bias is not None)
         runtime.over_batch(
-            _convolve_images, n_size, x, columns, out, weight_rows, bias, geometry, fold, work=work
+            _convolve_images, n_size, x, columns, out, weight_rows, geometry, fold, work=work
         )
         cache = (columns, x.shape)
     else:  # the columns go through a small buffer, but the work is the same
         runtime.over_batch(
-            _convolve_images_in_chunks,
-            n_size,
-            x,
-            out,
-            weight_rows,
-            bias,
-            geometry,
-            fold,
-            work=work,
+            _convolve_images_in_chunks, n_size, x, out, weight_rows, geometry, fold, work=work
         )
         cache = None
     return out.reshape(n_size, f_size, oh_size, ow_size), cache
 
 
-def _convolve_images(start, stop, x, columns, out, weight_rows, bias, geometry, fold):
+def _convolve_images(start, stop, x, columns, out, weight_rows, geometry, fold):
     _fill_columns(start, stop, x, columns, geometry)
     if fold:
         product = weight_rows @ _side_by_side(columns[start:stop])  # (F, images * positions)
         out[start:stop] = product.reshape(out.shape[1], -1, out.shape[2]).transpose(1, 0, 2)
     else:
         np.matmul(weight_rows, columns[start:stop], out=out[start:stop])
-    if bias is not None:  # while this thread's outputs are still in its cache
-        out[start:stop] += bias[:, None]
 
 
-def _convolve_images_in_chunks(start, stop, x, out, weight_rows, bias, geometry, fold, chunk=16):
+def _convolve_images_in_chunks(start, stop, x, out, weight_rows, geometry, fold, chunk=16):
     kh, kw = geometry[:2]
-    columns = _new_columns(x[start : start + chunk], kh, kw, out.shape[2])  # one, reused
+    with_bias = weight_rows.shape[1] > x.shape[1] * kh * kw
+    columns = _new_columns(x[start : start + chunk], kh, kw, out.shape[2], with_bias)  # reused
     for first in range(start, stop, chunk):
         last = min(first + chunk, stop)
         images, outputs = x[first:last], out[first:last]
-        _convolve_images(
-            0, last - first, images, columns, outputs, weight_rows, bias, geometry, fold
-        )
+        _convolve_images(0, last - first, images, columns, outputs, weight_rows, geometry, fold)
 
 
 def conv2d_backward(
-    cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True
+    cache,
+    weight,
+    grad_out,
+    stride,
+    padding,
+    dilation,
+    need_x=True,
+    need_weight=True,
+    need_bias=False,
 ):
     """From out[n] = W @ columns[n] (the matmul rule, see ops/matmul.py):
     dL/dW = sum_n g[n] @ columns[n]^T and dL/dcolumns[n] = W^T @ g[n], then col2im. Each
     thread does all three for its slice of the batch (image by image or side by side, as the
-    forward); the threads' dL/dW are summed here."""
+    forward); the threads' dL/dW are summed here. With a bias, the columns' row of ones
+    makes the last column of that same product dL/dbias = sum of g over images and
+    positions. Returns (dL/dx, dL/dW, dL/dbias), each None unless asked for."""
     columns, x_shape = cache
     n_size, f_size, oh_size, ow_size = grad_out.shape
     _, _, kh, kw = weight.shape
     g = grad_out.reshape(n_size, f_size, oh_size * ow_size)
-    weight_parts = {} if need_weight else None  # first image of a slice: its part of dL/dW
+    taps = weight[0].size
+    if need_bias and columns.shape[1] == taps:
+        raise ValueError("conv2d_backward: dL/dbias asked for, but the forward had no bias")
+    # first image of a slice: its part of dL/d[W | bias]
+    weight_parts = {} if need_weight or need_bias else None
     grad_x = np.empty(x_shape, dtype=g.dtype) if need_x else None  # zeroed in the threads
     geometry = (kh, kw, stride, padding, dilation, oh_size, ow_size)
     weight_columns = weight.reshape(f_size, -1).T
@@ -252,11 +269,12 @@ def conv2d_backward(
         fold,
         work=_work(columns.size, f_size),
     )
-    grad_weight = None
-    if need_weight:  # summed in the order of the slices: every run gives the same sum
-        grad_weight = sum(weight_parts[first] for first in sorted(weight_parts))
-        grad_weight = grad_weight.reshape(weight.shape)
-    return grad_x, grad_weight
+    grad_weight = grad_bias = None
+    if weight_parts is not None:  # summed in the order of the slices: the same every run
+        total = sum(weight_parts[first] for first in sorted(weight_parts))
+        grad_weight = total[:, :taps].reshape(weight.shape) if need_weight else None
+        grad_bias = np.ascontiguousarray(total[:, taps]) if need_bias else None
+    return grad_x, grad_weight, grad_bias
 
 
 def _unconvolve_images(
@@ -270,7 +288,7 @@ def _unconvolve_images(
         if weight_parts is not None:
             weight_parts[start] = g_rows @ _side_by_side(columns).T
         if grad_x is not None:
-            side_by_side = (weight_columns @ g_rows).reshape(columns.shape[1], len(g), -1)
+            side_by_side = (weight_columns @ g_rows).reshape(len(weight_columns), len(g), -1)
             grad_columns = np.ascontiguousarray(side_by_side.transpose(1, 0, 2))
     else:
         if weight_parts is not None:

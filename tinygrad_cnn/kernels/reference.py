@@ -52,9 +52,17 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
 
 
 def conv2d_backward(
-    cache, weight, grad_out, stride, padding, dilation, need_x=True, need_weight=True
+    cache,
+    weight,
+    grad_out,
+    stride,
+    padding,
+    dilation,
+    need_x=True,
+    need_weight=True,
+    need_bias=False,
 ):
-    """Gradients of the convolution for the input and the weight.
+    """Gradients of the convolution for the input, the weight and the bias.
 
     Every term of the forward sum, out[n, f, oh, ow] += x[n, c, h, w] * weight[f, c, i, j],
     is a product, so it sends g * weight to x[n, c, h, w] and g * x to weight[f, c, i, j]
@@ -62,6 +70,8 @@ def conv2d_backward(
     gradients (``need_x``/``need_weight`` say which are wanted; ``cache`` is x, from the
     forward). (Grouped by input position, the first is a full correlation of g with the
     flipped kernel; grouped by tap, the second is a correlation of x with g: see docs/conv.md.)
+    The bias is added to every output of its filter, so dL/dbias[f] is the sum of g[:, f].
+    Returns (dL/dx, dL/dW, dL/dbias), each None unless asked for.
     """
     x = cache
     n_size, c_size, h_size, w_size = x.shape
@@ -82,7 +92,8 @@ def conv2d_backward(
                                 if 0 <= h < h_size and 0 <= w < w_size:
                                     grad_x[n, c, h, w] += g * weight[f, c, i, j]
                                     grad_weight[f, c, i, j] += g * x[n, c, h, w]
-    return (grad_x if need_x else None), (grad_weight if need_weight else None)
+    grad_bias = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
+    return (grad_x if need_x else None), (grad_weight if need_weight else None), grad_bias
 
 
 def max_pool2d_forward(x, kernel, stride, padding):
