@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tinygrad_cnn as tg
 from tinygrad_cnn.testing import (
@@ -136,6 +137,27 @@ def test_maximum_splits_gradient_on_ties():
     tg.maximum(a, b).sum().backward()
     np.testing.assert_array_equal(a.grad, [0.5, 0.0, 1.0])
     np.testing.assert_array_equal(b.grad, [0.5, 1.0, 0.0])
+
+
+@given(
+    data=st.data(),
+    shape=st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple),
+)
+def test_relu_split_over_threads_equals_numpy(data, shape):
+    """In a training loop ReLU splits its batch over the threads (every array here: SPLIT_FROM
+    0); values, NaNs and gradients are those of the one-piece numpy formulas."""
+    from tinygrad_cnn.kernels import runtime
+
+    values = st.one_of(st.floats(-3, 3), st.just(0.0), st.just(np.nan))
+    a = data.draw(hnp.arrays(np.float32, shape, elements=values))
+    g = data.draw(hnp.arrays(np.float32, shape, elements=st.floats(-3, 3, width=32)))
+    with pytest.MonkeyPatch.context() as patch, tg.tuned_for_training():
+        patch.setattr(runtime, "SPLIT_FROM", 0)
+        x = tg.Tensor(a, requires_grad=True)
+        out = x.relu()
+        out.backward(g)
+    np.testing.assert_array_equal(out.data, np.maximum(a, 0))
+    np.testing.assert_array_equal(x.grad, g * ~(a <= 0))
 
 
 def test_kink_conventions_match_pytorch():
