@@ -81,7 +81,8 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, g):
-        need_x, need_weight, *need_bias = ctx.needs_input_grad
+        need_x, need_weight = ctx.needs_input_grad[:2]
+        need_bias = len(ctx.inputs) == 3 and ctx.needs_input_grad[2]
         g = np.ascontiguousarray(g, ctx.weight.dtype)
         return ctx.kernels.conv2d_backward(
             ctx.cache,
@@ -92,5 +93,5 @@ class Conv2d(Function):
             ctx.dilation,
             need_x,
             need_weight,
-            need_bias=bool(need_bias) and need_bias[0],
+            need_bias=need_bias,
         )
