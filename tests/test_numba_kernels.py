@@ -145,3 +145,37 @@ def test_workers_that_fell_asleep_wake_for_the_next_slice(monkeypatch):
             runtime.over_batch(count, 6, visits)
             time.sleep(0.001)
     np.testing.assert_array_equal(visits, 20)
+
+
+def test_a_second_thread_calling_while_the_workers_are_busy_runs_its_kernel_whole(monkeypatch):
+    """The workers serve one caller at a time; another thread's call meanwhile runs on that
+    thread alone, and both get every image done once."""
+    import threading
+
+    from tinygrad_cnn.kernels import runtime
+
+    monkeypatch.setattr(runtime, "SPLIT_FROM", 0)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(start, stop, visits):  # the first caller's slices wait until told to go on
+        inside.set()
+        release.wait(5)
+        visits[start:stop] += 1
+
+    def count(start, stop, visits, slices):
+        slices.append((start, stop))
+        visits[start:stop] += 1
+
+    first, second, slices = np.zeros(8), np.zeros(8), []
+    with runtime.tuned_for_training():
+        if not runtime._split:
+            pytest.skip("one thread: no workers to share")
+        caller = threading.Thread(target=runtime.over_batch, args=(hold, 8, first))
+        caller.start()
+        inside.wait(5)
+        runtime.over_batch(count, 8, second, slices)  # the workers are taken: runs whole
+        release.set()
+        caller.join()
+    np.testing.assert_array_equal(first, 1)
+    np.testing.assert_array_equal(second, 1)
+    assert slices == [(0, 8)]

@@ -201,8 +201,17 @@ def conv2d_forward(x, weight, stride, padding, dilation, keep=True, bias=None):
         )
         cache = (columns, x.shape)
     else:  # the columns go through a small buffer, but the work is the same
+        ones_row = bias is not None
         runtime.over_batch(
-            _convolve_images_in_chunks, n_size, x, out, weight_rows, geometry, fold, work=work
+            _convolve_images_in_chunks,
+            n_size,
+            x,
+            out,
+            weight_rows,
+            ones_row,
+            geometry,
+            fold,
+            work=work,
         )
         cache = None
     return out.reshape(n_size, f_size, oh_size, ow_size), cache
@@ -217,10 +226,11 @@ def _convolve_images(start, stop, x, columns, out, weight_rows, geometry, fold):
         np.matmul(weight_rows, columns[start:stop], out=out[start:stop])
 
 
-def _convolve_images_in_chunks(start, stop, x, out, weight_rows, geometry, fold, chunk=16):
+def _convolve_images_in_chunks(
+    start, stop, x, out, weight_rows, ones_row, geometry, fold, chunk=16
+):
     kh, kw = geometry[:2]
-    with_bias = weight_rows.shape[1] > x.shape[1] * kh * kw
-    columns = _new_columns(x[start : start + chunk], kh, kw, out.shape[2], with_bias)  # reused
+    columns = _new_columns(x[start : start + chunk], kh, kw, out.shape[2], ones_row)  # reused
     for first in range(start, stop, chunk):
         last = min(first + chunk, stop)
         images, outputs = x[first:last], out[first:last]
