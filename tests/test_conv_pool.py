@@ -112,9 +112,11 @@ def test_fast_conv_equals_reference(dtype, config, data):
 @pytest.mark.parametrize("side_by_side", [False, True], ids=["image by image", "side by side"])
 @given(config=conv_configs(max_batch=5, max_channels=4), data=st.data())
 def test_both_product_layouts_and_thread_slices_equal_the_reference(side_by_side, config, data):
-    """Whichever products ``folds`` picks, and however the threads slice the batch (here every
-    call is split: SPLIT_FROM 0), forward and backward equal the reference."""
+    """Whichever products ``folds`` picks, however the threads slice the batch (here every
+    call is split: SPLIT_FROM 0) and however many images a thread convolves at a time when
+    it keeps no columns (``CHUNK_BYTES``), forward and backward equal the reference."""
     x_shape, w_shape, stride, padding, dilation = config
+    chunk_bytes = data.draw(st.integers(1, 4000), label="CHUNK_BYTES")
     x, w = data.draw(float_arrays(x_shape)), data.draw(float_arrays(w_shape))
     bias = data.draw(float_arrays(w_shape[:1]))
     expected, ref_cache = reference.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
@@ -125,6 +127,7 @@ def test_both_product_layouts_and_thread_slices_equal_the_reference(side_by_side
     with pytest.MonkeyPatch.context() as patch, tg.tuned_for_training():
         patch.setattr(fast, "folds", lambda filters, positions: side_by_side)
         patch.setattr(runtime, "SPLIT_FROM", 0)
+        patch.setattr(fast, "CHUNK_BYTES", chunk_bytes)
         out, cache = fast.conv2d_forward(x, w, stride, padding, dilation, bias=bias)
         evaluated, _ = fast.conv2d_forward(x, w, stride, padding, dilation, False, bias)
         grads = fast.conv2d_backward(cache, w, g, stride, padding, dilation, need_bias=True)
@@ -152,11 +155,15 @@ def test_col2im_is_the_adjoint_of_im2col(config, data):
 @given(config=conv_configs(max_batch=40), data=st.data())
 def test_a_forward_with_no_backward_keeps_nothing_and_gives_the_same_output(config, data):
     """Without ``keep`` the fast forward convolves a few images at a time through one reused
-    buffer (batches of up to 40 images cross several of its chunks, with and without padding)."""
+    buffer (with chunks of at most a few images, batches of up to 40 cross several of them,
+    with and without padding)."""
     x_shape, w_shape, stride, padding, dilation = config
     x, w = data.draw(float_arrays(x_shape)), data.draw(float_arrays(w_shape))
-    kept, cache = fast.conv2d_forward(x, w, stride, padding, dilation)
-    dropped, nothing = fast.conv2d_forward(x, w, stride, padding, dilation, keep=False)
+    chunk_bytes = data.draw(st.integers(1, 4000), label="CHUNK_BYTES")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fast, "CHUNK_BYTES", chunk_bytes)
+        kept, cache = fast.conv2d_forward(x, w, stride, padding, dilation)
+        dropped, nothing = fast.conv2d_forward(x, w, stride, padding, dilation, keep=False)
     expected, no_cache = reference.conv2d_forward(x, w, stride, padding, dilation, keep=False)
     assert nothing is None and no_cache is None and cache is not None
     np.testing.assert_array_equal(dropped, kept)
