@@ -157,7 +157,30 @@ def test_relu_split_over_threads_equals_numpy(data, shape):
         out = x.relu()
         out.backward(g)
     np.testing.assert_array_equal(out.data, np.maximum(a, 0))
-    np.testing.assert_array_equal(x.grad, g * ~(a <= 0))
+    np.testing.assert_array_equal(x.grad, np.where(a <= 0, 0, g))
+
+
+@given(
+    data=st.data(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=4).map(tuple),
+)
+def test_fast_relu_backward_equals_the_reference(data, dtype, shape):
+    """The one-pass kernel gives the reference's gradient exactly: 0 at a <= 0 (-0.0 and -inf
+    too) whatever g holds there (NaN, inf), g at a > 0 and at NaN."""
+    from tinygrad_cnn.kernels import fast, reference
+
+    specials = st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan])
+    values = st.one_of(st.floats(-3, 3, width=32), specials)
+    a = data.draw(hnp.arrays(dtype, shape, elements=values))
+    g = data.draw(hnp.arrays(dtype, shape, elements=values))
+    expected = reference.relu_backward(a, g)
+    got = fast.relu_backward(a, g)
+    assert got.dtype == expected.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))  # -0.0 where g is -0.0
+    masked = ~np.isnan(a) & (a <= 0)
+    assert np.all(got[masked] == 0) and np.array_equal(got[~masked], g[~masked], equal_nan=True)
 
 
 def test_kink_conventions_match_pytorch():

@@ -231,7 +231,7 @@ def _convolve_images(start, stop, x, columns, out, weight_rows, geometry, fold, 
     and multiplying kept columns a chunk at a time too, while in cache, measured no faster
     with both threads at work.)"""
     kh, kw = geometry[:2]
-    chunk = stop - start
+    chunk = max(stop - start, 1)  # (an empty batch: no chunk at all)
     if columns is None:
         chunk = max(1, CHUNK_BYTES // (weight_rows.shape[1] * out.shape[2] * x.itemsize))
         buffer = _new_columns(x[start : start + chunk], kh, kw, out.shape[2], ones_row)
@@ -499,3 +499,26 @@ def _avg_pool2d_backward(start, stop, grad_out, grad_x, kernel, stride, padding,
                         w = ow * stride[1] + j - padding[1]
                         if 0 <= w < w_size:
                             grad_x[n, c, h, w] += share
+
+
+def relu_backward(a, g):
+    """The reference's choice, 0 where a <= 0 and g elsewhere, in one pass with no temporary
+    mask: 2-2.5x faster than numpy's fastest way (g * ~(a <= 0): two masks, then a cast from
+    bool to float; LeNet-5's first ReLU, 300,000 values: 0.28 -> 0.13 ms). a and g: float
+    arrays of one shape, at least 1-D, split over the threads along their first axis in a
+    training loop."""
+    out = np.empty(g.shape, g.dtype)
+    runtime.over_batch(_relu_backward, len(a), a, g, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _relu_backward(start, stop, a, g, out):
+    values, grads, grads_in = (
+        a.reshape(len(a), -1),
+        g.reshape(len(g), -1),
+        out.reshape(len(out), -1),
+    )
+    for n in range(start, stop):
+        for k in range(values.shape[1]):
+            grads_in[n, k] = 0 if values[n, k] <= 0 else grads[n, k]

@@ -193,3 +193,10 @@ def avg_pool2d_backward(grad_out, x_shape, kernel, stride, padding, count_includ
                             if 0 <= h < h_size and 0 <= w < w_size:
                                 grad_x[n, c, h, w] += share
     return grad_x
+
+
+def relu_backward(a, g):
+    """dL/da of out = max(a, 0): g where a > 0, 0 where a <= 0 (chosen, not multiplied: an
+    infinite g there gives 0, not inf * 0 = NaN; as PyTorch). A NaN in a is not <= 0, so its
+    gradient passes (as PyTorch)."""
+    return np.where(a <= 0, 0, g)
