@@ -168,6 +168,15 @@ def test_nan_passes_its_gradient_through_relu():
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0])
 
 
+def test_relu_stops_even_an_infinite_or_nan_gradient_where_its_input_is_not_positive():
+    """As PyTorch (checked with torch 2.13: tensor([0., 0., inf])): the gradient is chosen,
+    not multiplied by a 0/1 mask, so inf * 0 gives no NaN."""
+    for dtype in (np.float32, np.float64):
+        x = tg.Tensor(np.array([-1.0, 0.0, 2.0], dtype), requires_grad=True)
+        x.relu().backward(np.array([np.inf, NAN, np.inf], dtype))
+        np.testing.assert_array_equal(x.grad, [0.0, 0.0, np.inf])
+
+
 def test_nan_wins_maximum_and_minimum():
     for op in (tg.maximum, tg.minimum):
         a, b = leaf([NAN, 1.0, 2.0, NAN]), leaf([0.0, NAN, 2.0, NAN])
