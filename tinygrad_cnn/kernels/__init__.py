@@ -1,4 +1,5 @@
-"""Convolution and pooling kernels: ``reference`` (plain loops) and ``fast`` (Numba)."""
+"""Convolution, pooling and ReLU-backward kernels: ``reference`` (plain loops) and ``fast``
+(Numba)."""
 
 
 def fast_kernels():

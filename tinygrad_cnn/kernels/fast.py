@@ -4,7 +4,8 @@ Convolution uses im2col: every receptive field (the C * KH * KW input values one
 position sees) is copied into a column, so the convolution of one image becomes one matrix
 product, weight (F, C*KH*KW) @ columns (C*KH*KW, OH*OW), which BLAS computes far faster than
 any loop. Its gradients are matrix products too, plus col2im, which adds each column back to
-the input positions it was copied from. Pooling loops directly over windows.
+the input positions it was copied from. Pooling loops directly over windows. ReLU's backward
+is one loop over the values.
 
 Every kernel loops over the images start..stop-1 of the batch one after the other;
 ``runtime.over_batch`` hands each thread its own start and stop in a training loop

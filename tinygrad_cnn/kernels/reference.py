@@ -1,4 +1,5 @@
-"""Reference kernels: convolution and pooling as plain loops, straight from the formulas.
+"""Reference kernels: convolution and pooling as plain loops, straight from the formulas
+(and ReLU's backward, one numpy expression).
 
 These are the code the docs show and the twins the fast kernels (``fast.py``) are tested
 against. They are slow (pure Python): use them to read, to debug, and on tiny inputs.
